@@ -1,0 +1,204 @@
+/**
+ * Frame decoder (RFC 23 "Framing"): a state machine over incoming chunks. Pure: no I/O, no timers.
+ *
+ * - Bodies that lie inside one chunk are handed out as views (`subarray`), never copied; a body that
+ *   spans chunks is gathered part by part and joined once (one copy), so memory grows only as fast as
+ *   the peer really sends, whatever size it declared.
+ * - Every declared size is checked against the limit before anything is buffered (validate before
+ *   allocate; the CVE-2019-6250 class), and reserved flag bits must be zero.
+ * - A protocol violation makes `feed` return exactly one {@link ProtocolError}; the decoder then
+ *   ignores all further input. It never throws.
+ */
+import { ProtocolError } from "../errors.js"
+import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame-encoder.js"
+
+/** Receives what the decoder finds. */
+export interface DecoderSink {
+  /**
+   * A whole multipart message. Return `false` to make the decoder stop after this message and keep
+   * the rest of the chunk until {@link FrameDecoder.resume} (back-pressure: the receive queue is full).
+   */
+  message(frames: Buffer[]): boolean | void
+  /** A command frame's body (name-size, name, data). */
+  command(body: Buffer): void
+}
+
+/** Limits the decoder enforces. */
+export interface DecoderLimits {
+  /** Largest message frame body in octets, or -1 for no limit beyond what a Buffer can hold. */
+  maxMessageSize: number
+  /** Largest command body in octets. */
+  maxCommandSize: number
+}
+
+const enum State {
+  Flags,
+  ShortSize,
+  LongSize,
+  Body,
+  Failed,
+}
+
+const MAX_BUFFER = 2 ** 31 - 1 // keep below buffer.constants.MAX_LENGTH on every Node version
+
+/** Default limit for a command body: 1 MiB is far above any handshake or heartbeat command. */
+export const DEFAULT_MAX_COMMAND_SIZE = 1 << 20
+
+export class FrameDecoder {
+  private state = State.Flags
+  private flags = 0
+  private size = 0
+  private sizeBytes = Buffer.alloc(8)
+  private sizeHave = 0
+  /** Parts of a body that spans chunks. */
+  private parts: Buffer[] = []
+  private partsLen = 0
+  /** Frames of the multipart message being received. */
+  private frames: Buffer[] = []
+  private pending: Buffer | undefined
+  /** The error that stopped the decoder, if any. */
+  error: ProtocolError | undefined
+
+  constructor(
+    private readonly sink: DecoderSink,
+    private readonly limits: DecoderLimits,
+  ) {}
+
+  /** True while the decoder holds input it stopped on because the sink asked it to. */
+  get paused(): boolean {
+    return this.pending !== undefined
+  }
+
+  /** Number of complete frames of a message still being received (a partial message is never delivered). */
+  get partialFrames(): number {
+    return this.frames.length
+  }
+
+  /** Feeds a chunk. Returns the protocol error that stopped decoding, once; otherwise undefined. */
+  feed(chunk: Buffer): ProtocolError | undefined {
+    if (this.state === State.Failed) return undefined
+    if (this.pending) {
+      // Still paused: keep order by appending behind what is held.
+      this.pending = Buffer.concat([this.pending, chunk])
+      return undefined
+    }
+    return this.run(chunk)
+  }
+
+  /** Continues with input held since the sink asked to stop. */
+  resume(): ProtocolError | undefined {
+    const p = this.pending
+    if (!p || this.state === State.Failed) return undefined
+    this.pending = undefined
+    return this.run(p)
+  }
+
+  private fail(code: "ERR_ZMTP_FRAME" | "ERR_ZMTP_MSGSIZE", message: string): ProtocolError {
+    this.state = State.Failed
+    this.parts = []
+    this.frames = []
+    this.pending = undefined
+    this.error = new ProtocolError(code, message)
+    return this.error
+  }
+
+  private run(chunk: Buffer): ProtocolError | undefined {
+    const n = chunk.length
+    let i = 0
+    while (i < n) {
+      switch (this.state) {
+        case State.Flags: {
+          const f = chunk[i++]!
+          if (f & 0xf8) return this.fail("ERR_ZMTP_FRAME", `reserved flag bits set (0x${f.toString(16)})`)
+          if (f & FLAG_COMMAND && f & FLAG_MORE) return this.fail("ERR_ZMTP_FRAME", "MORE flag set on a command frame")
+          this.flags = f
+          this.sizeHave = 0
+          this.state = f & FLAG_LONG ? State.LongSize : State.ShortSize
+          break
+        }
+        case State.ShortSize: {
+          const err = this.startBody(chunk[i++]!)
+          if (err) return err
+          if (this.size === 0 && this.emit(Buffer.alloc(0))) return this.stopAt(chunk, i)
+          break
+        }
+        case State.LongSize: {
+          const take = Math.min(8 - this.sizeHave, n - i)
+          chunk.copy(this.sizeBytes, this.sizeHave, i, i + take)
+          this.sizeHave += take
+          i += take
+          if (this.sizeHave < 8) break
+          const hi = this.sizeBytes.readUInt32BE(0)
+          const lo = this.sizeBytes.readUInt32BE(4)
+          // Anything at or above 2^31 is refused before any arithmetic could lose precision.
+          if (hi !== 0 || lo > MAX_BUFFER) {
+            return this.fail("ERR_ZMTP_MSGSIZE", `frame declares ${hi * 2 ** 32 + lo} octets, above any limit`)
+          }
+          const err = this.startBody(lo)
+          if (err) return err
+          if (this.size === 0 && this.emit(Buffer.alloc(0))) return this.stopAt(chunk, i)
+          break
+        }
+        case State.Body: {
+          const want = this.size - this.partsLen
+          const avail = n - i
+          if (this.partsLen === 0 && avail >= want) {
+            // Whole body inside this chunk: a view, no copy.
+            const body = chunk.subarray(i, i + want)
+            i += want
+            if (this.emit(body)) return this.stopAt(chunk, i)
+          } else if (avail >= want) {
+            this.parts.push(chunk.subarray(i, i + want))
+            i += want
+            const body = Buffer.concat(this.parts, this.size)
+            this.parts = []
+            this.partsLen = 0
+            if (this.emit(body)) return this.stopAt(chunk, i)
+          } else {
+            // A view: Node hands each 'data' chunk over for good, so nothing reuses it.
+            this.parts.push(chunk.subarray(i))
+            this.partsLen += avail
+            i = n
+          }
+          break
+        }
+        default:
+          return undefined
+      }
+    }
+    return undefined
+  }
+
+  private startBody(size: number): ProtocolError | undefined {
+    const command = (this.flags & FLAG_COMMAND) !== 0
+    const limit = command ? this.limits.maxCommandSize : this.limits.maxMessageSize
+    if (limit >= 0 && size > limit) {
+      return this.fail("ERR_ZMTP_MSGSIZE", `${command ? "command" : "frame"} of ${size} octets exceeds the limit of ${limit}`)
+    }
+    this.size = size
+    this.partsLen = 0
+    this.state = State.Body
+    return undefined
+  }
+
+  /** Hands a finished frame on. Returns true when the sink asked to stop. */
+  private emit(body: Buffer): boolean {
+    this.state = State.Flags
+    const flags = this.flags
+    if (flags & FLAG_COMMAND) {
+      this.sink.command(body)
+      return false
+    }
+    this.frames.push(body)
+    if (flags & FLAG_MORE) return false
+    const msg = this.frames
+    this.frames = []
+    return this.sink.message(msg) === false
+  }
+
+  private stopAt(chunk: Buffer, i: number): undefined {
+    if (i < chunk.length) this.pending = chunk.subarray(i)
+    else this.pending = Buffer.alloc(0)
+    return undefined
+  }
+}

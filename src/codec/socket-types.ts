@@ -1,0 +1,22 @@
+/**
+ * Socket-type names and the compatibility matrix of RFC 23 "The Socket Type Property".
+ */
+
+/** Socket types zmtp implements. */
+export type SocketTypeName = "REQ" | "REP" | "DEALER" | "ROUTER"
+
+/** RFC 23: which peer socket types each socket type SHALL accept. Others close the connection. */
+const compatible: Record<string, readonly string[]> = {
+  REQ: ["REP", "ROUTER"],
+  REP: ["REQ", "DEALER"],
+  DEALER: ["REP", "DEALER", "ROUTER"],
+  ROUTER: ["REQ", "DEALER", "ROUTER"],
+}
+
+/** True if a socket of type `ours` may talk to a peer announcing `theirs`. */
+export function isCompatible(ours: SocketTypeName, theirs: string): boolean {
+  return compatible[ours]?.includes(theirs) ?? false
+}
+
+/** libzmq's numeric socket type constants, as zeromq.js exposes them in `sock.type`. */
+export const socketTypeNumber: Record<SocketTypeName, number> = { REQ: 3, REP: 4, DEALER: 5, ROUTER: 6 }

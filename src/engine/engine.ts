@@ -1,0 +1,345 @@
+/**
+ * The engine: one per connection. Greeting, then the mechanism's handshake, then traffic between the
+ * transport and one pipe; heartbeats (RFC 37); batched writes. It never throws from a transport
+ * callback: any fault closes this one connection and is reported to the host once.
+ */
+import type { Socket as NetSocket } from "node:net"
+import { encodeGreeting, GreetingParser } from "../codec/greeting.js"
+import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderSink } from "../codec/frame-decoder.js"
+import { decodeCommand, decodeErrorReason, decodePing, encodePing, encodePong, type Metadata } from "../codec/command.js"
+import { isCompatible, type SocketTypeName } from "../codec/socket-types.js"
+import { ProtocolError, ZmtpError } from "../errors.js"
+import type { Mechanism } from "../mechanisms/mechanism.js"
+import type { Pipe, PipeEngine } from "../pipe/pipe.js"
+import { BatchWriter } from "./batch-writer.js"
+
+/** Settings an engine takes from its socket. */
+export interface EngineOptions {
+  socketType: SocketTypeName
+  maxMessageSize: number
+  /** ms; 0 disables. */
+  handshakeInterval: number
+  /** ms; 0 disables PINGs. */
+  heartbeatInterval: number
+  /** ms; -1 means heartbeatInterval. */
+  heartbeatTimeout: number
+  /** ms; 0 sends no TTL. */
+  heartbeatTimeToLive: number
+}
+
+/** What the engine reports to its socket. */
+export interface EngineHost {
+  /**
+   * The handshake completed. Returns the pipe to attach, or an error that refuses the peer (the
+   * connection is then closed and nothing it sent is delivered).
+   */
+  engineReady(engine: Engine, peer: Metadata): Pipe | ZmtpError
+  /** The connection is gone. `handshaken` tells whether it ever got past the handshake. */
+  engineClosed(engine: Engine, error: ZmtpError | undefined, handshaken: boolean): void
+}
+
+const enum State {
+  Greeting,
+  Handshake,
+  Traffic,
+  Closed,
+}
+
+/** Bytes the engine lets the transport buffer before it waits for 'drain'. */
+const WRITE_BUDGET = 256 * 1024
+const EMPTY = Buffer.alloc(0)
+
+export class Engine implements DecoderSink, PipeEngine {
+  private state = State.Greeting
+  private readonly greeting = new GreetingParser()
+  private decoder: FrameDecoder | undefined
+  private readonly writer = new BatchWriter()
+  private flushScheduled = false
+  private flushing = false
+  private waitingDrain = false
+  private pipe: Pipe | undefined
+  /** Peer's minor version: PINGs go to 3.1 and later peers only (RFC 37). */
+  peerMinor = 0
+  private handshakeTimer: NodeJS.Timeout | undefined
+  private heartbeatTimer: NodeJS.Timeout | undefined
+  private heartbeatTimeoutTimer: NodeJS.Timeout | undefined
+  private ttlTimer: NodeJS.Timeout | undefined
+  private peerTtl = 0
+  /** Octets received and sent on this connection. */
+  bytesIn = 0
+  bytesOut = 0
+  /** Resolves waiters of {@link flushed}. */
+  private flushWaiters: (() => void)[] = []
+
+  constructor(
+    private readonly socket: NetSocket,
+    private readonly mechanism: Mechanism,
+    private readonly opts: EngineOptions,
+    private readonly host: EngineHost,
+    /** The endpoint this connection belongs to, for events. */
+    readonly address: string,
+  ) {
+    socket.on("data", (chunk: Buffer) => this.onData(chunk))
+    socket.on("end", () => this.close(undefined))
+    socket.on("error", (e: NodeJS.ErrnoException) => this.close(new ZmtpError("ECONNREFUSED", e.message, address)))
+    socket.on("close", () => this.close(undefined))
+    socket.on("drain", () => {
+      this.waitingDrain = false
+      this.flush()
+    })
+    if (opts.handshakeInterval > 0) {
+      this.handshakeTimer = setTimeout(
+        () => this.close(new ProtocolError("ERR_ZMTP_HANDSHAKE_TIMEOUT", "handshake not completed in time")),
+        opts.handshakeInterval,
+      )
+    }
+    // RFC 23: send our whole greeting at once; never wait for the peer's.
+    this.write(encodeGreeting({ mechanism: mechanism.name, asServer: mechanism.asServer, major: 3, minor: 1 }))
+  }
+
+  /** True once the handshake completed and until the connection closes. */
+  get ready(): boolean {
+    return this.state === State.Traffic
+  }
+
+  /** The pipe this engine serves, once ready. */
+  get attachedPipe(): Pipe | undefined {
+    return this.pipe
+  }
+
+  // ---- input ---------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    this.bytesIn += chunk.length
+    try {
+      this.touchInput()
+      if (this.state === State.Greeting) {
+        const used = this.greeting.feed(chunk)
+        const g = this.greeting.greeting
+        if (!g) return
+        if (g.mechanism !== this.mechanism.name) {
+          throw new ProtocolError("ERR_ZMTP_MECHANISM", `peer mechanism ${g.mechanism} does not match ${this.mechanism.name}`)
+        }
+        // Major > 3 speaks at least 3.1 (RFC 37 version negotiation).
+        this.peerMinor = g.major > 3 ? 1 : g.minor
+        this.state = State.Handshake
+        this.decoder = new FrameDecoder(this, {
+          maxMessageSize: this.opts.maxMessageSize,
+          maxCommandSize: Math.max(DEFAULT_MAX_COMMAND_SIZE, this.opts.maxMessageSize),
+        })
+        this.sendCommands(this.mechanism.start().send)
+        if (used === chunk.length) return
+        chunk = chunk.subarray(used)
+      }
+      if (this.state === State.Closed) return
+      const err = this.decoder!.feed(chunk)
+      if (err) this.close(err)
+      else if (this.decoder!.paused) this.socket.pause()
+    } catch (e) {
+      this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
+    }
+  }
+
+  /** DecoderSink: a whole message from the peer. */
+  message(frames: Buffer[]): boolean {
+    if (this.state !== State.Traffic) {
+      // A message before the handshake completed is a violation; nothing of it is delivered.
+      throw new ProtocolError("ERR_ZMTP_FRAME", "message received before the handshake completed")
+    }
+    return this.pipe!.deliver(frames)
+  }
+
+  /** DecoderSink: a command from the peer. */
+  command(body: Buffer): void {
+    if (this.state === State.Closed) return
+    const cmd = decodeCommand(body)
+    if (this.state === State.Handshake) {
+      const step = this.mechanism.onCommand(cmd)
+      this.sendCommands(step.send)
+      if (step.done) this.handshakeDone(step.done)
+      return
+    }
+    switch (cmd.name) {
+      case "PING": {
+        // RFC 37: answer with PONG carrying the PING's context; a TTL bounds our silence tolerance.
+        const { ttl, context } = decodePing(cmd.data)
+        this.sendCommands([encodePong(context)])
+        if (ttl > 0) {
+          this.peerTtl = ttl * 100
+          this.armTtl()
+        }
+        return
+      }
+      case "PONG":
+        return
+      case "ERROR":
+        throw new ProtocolError("ERR_ZMTP_PEER_ERROR", `peer sent ERROR: ${decodeErrorReason(cmd.data)}`)
+      default:
+        // Unknown commands are ignored, as libzmq does (RFC 37 allows new commands).
+        return
+    }
+  }
+
+  private handshakeDone(peer: Metadata): void {
+    const type = peer.get("socket-type")?.toString("latin1") ?? ""
+    if (!isCompatible(this.opts.socketType, type)) {
+      throw new ProtocolError("ERR_ZMTP_SOCKET_TYPE", `peer socket type ${JSON.stringify(type)} is not compatible with ${this.opts.socketType}`)
+    }
+    clearTimeout(this.handshakeTimer)
+    this.handshakeTimer = undefined
+    const res = this.host.engineReady(this, peer)
+    if (res instanceof ZmtpError) throw res
+    this.pipe = res
+    res.engine = this
+    this.state = State.Traffic
+    this.startHeartbeats()
+    if (res.out.length > 0) this.kick()
+  }
+
+  /** PipeEngine: the inbound queue has room again. */
+  resumeRead(): void {
+    if (this.state === State.Closed || !this.decoder) return
+    try {
+      const err = this.decoder.resume()
+      if (err) return this.close(err)
+      if (!this.decoder.paused) this.socket.resume()
+    } catch (e) {
+      this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
+    }
+  }
+
+  // ---- output --------------------------------------------------------------------------------
+
+  /** PipeEngine: messages wait in the pipe. Writes are gathered until the current tick ends. */
+  kick(): void {
+    if (this.flushScheduled || this.waitingDrain || this.state !== State.Traffic) return
+    this.flushScheduled = true
+    process.nextTick(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  /** PipeEngine: the pipe is full; write what it holds now rather than at the end of the tick. */
+  flushNow(): void {
+    if (!this.waitingDrain) this.flush()
+  }
+
+  private flush(): void {
+    const pipe = this.pipe
+    if (this.state !== State.Traffic || !pipe || this.flushing) return
+    this.flushing = true
+    const wasFull = !pipe.writable
+    const w = this.writer
+    for (;;) {
+      // Stop at the budget: the transport then holds more than its high-water mark, so 'drain' follows.
+      if (this.socket.writableLength + w.bytes >= WRITE_BUDGET) {
+        this.waitingDrain = true
+        break
+      }
+      const msg = pipe.takeOut()
+      if (!msg) break
+      w.addMessage(msg)
+    }
+    if (w.bytes > 0) {
+      const segs = w.take()
+      if (segs.length === 1) this.write(segs[0]!)
+      else {
+        this.socket.cork()
+        for (const s of segs) this.write(s)
+        this.socket.uncork()
+      }
+    }
+    this.flushing = false
+    if (wasFull && pipe.writable) pipe.drained()
+    if (pipe.out.length > 0) {
+      if (!this.waitingDrain) this.kick()
+    } else if (this.flushWaiters.length > 0) {
+      // An empty write's callback runs once everything before it has gone to the kernel.
+      const waiters = this.flushWaiters
+      this.flushWaiters = []
+      this.socket.write(EMPTY, () => {
+        for (const f of waiters) f()
+      })
+    }
+  }
+
+  private write(buf: Buffer): void {
+    this.bytesOut += buf.length
+    this.socket.write(buf)
+  }
+
+  private sendCommands(cmds: Buffer[] | undefined): void {
+    if (!cmds) return
+    for (const c of cmds) this.write(c)
+  }
+
+  /** Resolves once everything queued in the pipe has been handed to the transport and written out. */
+  flushed(): Promise<void> {
+    if (this.state !== State.Traffic) return Promise.resolve()
+    return new Promise((resolve) => {
+      this.flushWaiters.push(resolve)
+      this.kick()
+    })
+  }
+
+  private notifyFlushed(): void {
+    const w = this.flushWaiters
+    if (w.length === 0) return
+    this.flushWaiters = []
+    for (const f of w) f()
+  }
+
+  // ---- liveness (RFC 37) ---------------------------------------------------------------------
+
+  private startHeartbeats(): void {
+    const ivl = this.opts.heartbeatInterval
+    // RFC 37: PING is a 3.1 command; a 3.0 peer would not understand it.
+    if (ivl <= 0 || this.peerMinor < 1) return
+    this.heartbeatTimer = setInterval(() => {
+      if (this.state !== State.Traffic) return
+      this.sendCommands([encodePing(Math.floor(this.opts.heartbeatTimeToLive / 100))])
+      if (!this.heartbeatTimeoutTimer) {
+        const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : ivl
+        this.heartbeatTimeoutTimer = setTimeout(
+          () => this.close(new ProtocolError("ERR_ZMTP_HEARTBEAT_TIMEOUT", "no traffic from peer within heartbeatTimeout")),
+          timeout,
+        )
+      }
+    }, ivl)
+  }
+
+  /** Any input proves the peer alive. */
+  private touchInput(): void {
+    if (this.heartbeatTimeoutTimer) {
+      clearTimeout(this.heartbeatTimeoutTimer)
+      this.heartbeatTimeoutTimer = undefined
+    }
+    if (this.ttlTimer) this.armTtl()
+  }
+
+  private armTtl(): void {
+    clearTimeout(this.ttlTimer)
+    this.ttlTimer = setTimeout(
+      () => this.close(new ProtocolError("ERR_ZMTP_HEARTBEAT_TIMEOUT", "peer silent past the TTL it announced")),
+      this.peerTtl,
+    )
+  }
+
+  // ---- teardown ------------------------------------------------------------------------------
+
+  /** Closes the connection at once. Idempotent; the host hears of it once. */
+  close(error: ZmtpError | undefined): void {
+    if (this.state === State.Closed) return
+    const handshaken = this.state === State.Traffic
+    this.state = State.Closed
+    clearTimeout(this.handshakeTimer)
+    clearInterval(this.heartbeatTimer)
+    clearTimeout(this.heartbeatTimeoutTimer)
+    clearTimeout(this.ttlTimer)
+    this.socket.destroy()
+    if (this.pipe && this.pipe.engine === this) this.pipe.engine = undefined
+    this.notifyFlushed()
+    this.host.engineClosed(this, error, handshaken)
+  }
+}

@@ -1,0 +1,15 @@
+/**
+ * zmtp: ZeroMQ (ZMTP 3.x) for Node.js in pure TypeScript. The API mirrors zeromq.js v6 for REQ, REP,
+ * DEALER and ROUTER, so switching is a change of import.
+ */
+export { Dealer } from "./sockets/dealer.js"
+export { Router } from "./sockets/router.js"
+export { Request } from "./sockets/request.js"
+export { Reply } from "./sockets/reply.js"
+export { SocketBase as Socket, type Message, type MessageLike, type SocketStatistics } from "./sockets/socket-base.js"
+export { Observer, type EventType, type SocketEvent } from "./events.js"
+export { ZmtpError, ProtocolError, type ZmtpErrorCode } from "./errors.js"
+export type { SocketOptions, RequestOptions, RouterOptions } from "./options.js"
+
+/** The ZMTP protocol version zmtp speaks (and announces in its greeting). */
+export const version = "3.1"

@@ -1,0 +1,108 @@
+/**
+ * Socket options: one declarative table. Names, types and defaults follow zeromq.js v6; each
+ * option's doc opens with its libzmq name.
+ */
+import { zerr } from "./errors.js"
+
+/** Options common to every socket type. */
+export interface SocketOptions {
+  /** ZMQ_ROUTING_ID: identity announced to ROUTER peers (1-255 octets; not starting with 0x00). Default null. */
+  routingId: string | null
+  /** ZMQ_SNDHWM: outbound messages queued per peer before send waits (0 = no limit). Default 1000. */
+  sendHighWaterMark: number
+  /** ZMQ_RCVHWM: inbound messages queued per peer before reading from it pauses (0 = no limit). Default 1000. */
+  receiveHighWaterMark: number
+  /** ZMQ_SNDTIMEO: ms a send waits for room before rejecting with EAGAIN (-1 = forever, 0 = never waits). Default -1. */
+  sendTimeout: number
+  /** ZMQ_RCVTIMEO: ms a receive waits before rejecting with EAGAIN (-1 = forever). Default -1. */
+  receiveTimeout: number
+  /** ZMQ_LINGER: ms close() keeps flushing queued messages (-1 = until sent or the peer is gone, 0 = drop). Default -1. */
+  linger: number
+  /** ZMQ_IMMEDIATE: queue messages only on completed connections. Default false. */
+  immediate: boolean
+  /** ZMQ_MAXMSGSIZE: largest inbound frame in octets; a peer sending more is disconnected (-1 = no limit). Default -1. */
+  maxMessageSize: number
+  /** ZMQ_RECONNECT_IVL: ms before reconnecting (-1 = never reconnect). Default 100. */
+  reconnectInterval: number
+  /** ZMQ_RECONNECT_IVL_MAX: ms cap of the doubling reconnect interval (0 = no doubling). Default 0. */
+  reconnectMaxInterval: number
+  /** ZMQ_CONNECT_TIMEOUT: ms a TCP connect attempt may take (0 = the system's). Default 0. */
+  connectTimeout: number
+  /** ZMQ_HANDSHAKE_IVL: ms a new connection has to complete its handshake (0 = no limit). Default 30000. */
+  handshakeInterval: number
+  /** ZMQ_HEARTBEAT_IVL: ms between PINGs to ZMTP 3.1 peers (0 = none). Default 0. */
+  heartbeatInterval: number
+  /** ZMQ_HEARTBEAT_TIMEOUT: ms to wait for traffic after a PING (-1 = heartbeatInterval). Default -1. */
+  heartbeatTimeout: number
+  /** ZMQ_HEARTBEAT_TTL: ms the peer should wait for our traffic, sent in PINGs (0 = none). Default 0. */
+  heartbeatTimeToLive: number
+  /** ZMQ_PROBE_ROUTER: send an empty message to each new peer on connect (DEALER, REQ, ROUTER). Default false. */
+  probeRouter: boolean
+  /** ZMQ_CONNECT_ROUTING_ID: routing id a ROUTER gives the peer of its next connect(). Default null. */
+  connectRoutingId: string | null
+}
+
+/** REQ-only options. */
+export interface RequestOptions extends SocketOptions {
+  /** ZMQ_REQ_CORRELATE: tag requests with an id and drop replies that do not match. Default false. */
+  correlate: boolean
+  /** ZMQ_REQ_RELAXED: allow a new request before the reply, dropping the old one. Default false. */
+  relaxed: boolean
+}
+
+/** ROUTER-only options. */
+export interface RouterOptions extends SocketOptions {
+  /** ZMQ_ROUTER_MANDATORY: reject unroutable sends with EHOSTUNREACH (and full pipes with EAGAIN). Default false. */
+  mandatory: boolean
+  /** ZMQ_ROUTER_HANDOVER: a new peer with an existing routing id takes it over. Default false. */
+  handover: boolean
+}
+
+type Kind = "number" | "boolean" | "id"
+
+/** The table: default and value kind of every option. */
+export const optionTable: Record<keyof RequestOptions | keyof RouterOptions, { default: unknown; kind: Kind }> = {
+  routingId: { default: null, kind: "id" },
+  sendHighWaterMark: { default: 1000, kind: "number" },
+  receiveHighWaterMark: { default: 1000, kind: "number" },
+  sendTimeout: { default: -1, kind: "number" },
+  receiveTimeout: { default: -1, kind: "number" },
+  linger: { default: -1, kind: "number" },
+  immediate: { default: false, kind: "boolean" },
+  maxMessageSize: { default: -1, kind: "number" },
+  reconnectInterval: { default: 100, kind: "number" },
+  reconnectMaxInterval: { default: 0, kind: "number" },
+  connectTimeout: { default: 0, kind: "number" },
+  handshakeInterval: { default: 30000, kind: "number" },
+  heartbeatInterval: { default: 0, kind: "number" },
+  heartbeatTimeout: { default: -1, kind: "number" },
+  heartbeatTimeToLive: { default: 0, kind: "number" },
+  probeRouter: { default: false, kind: "boolean" },
+  connectRoutingId: { default: null, kind: "id" },
+  correlate: { default: false, kind: "boolean" },
+  relaxed: { default: false, kind: "boolean" },
+  mandatory: { default: false, kind: "boolean" },
+  handover: { default: false, kind: "boolean" },
+}
+
+/** Checks one option value; throws a typed EINVAL as zeromq.js rejects a wrongly typed value. */
+export function checkOption(name: string, value: unknown): unknown {
+  const spec = (optionTable as Record<string, { kind: Kind }>)[name]
+  if (!spec) throw zerr("EINVAL", `unknown option ${JSON.stringify(name)}`)
+  switch (spec.kind) {
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value) || !Number.isInteger(value)) {
+        throw zerr("EINVAL", `option ${name} must be an integer`)
+      }
+      return value
+    case "boolean":
+      if (typeof value !== "boolean") throw zerr("EINVAL", `option ${name} must be a boolean`)
+      return value
+    case "id": {
+      if (value === null || value === undefined) return null
+      const b = typeof value === "string" ? Buffer.from(value) : Buffer.isBuffer(value) ? value : undefined
+      if (!b || b.length < 1 || b.length > 255) throw zerr("EINVAL", `option ${name} must be 1 to 255 octets`)
+      return typeof value === "string" ? value : b.toString("latin1")
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * REP (RFC 28 "The REP Socket Type"): receives a request, saving its envelope (every frame up to and
+ * including the empty delimiter) and the peer it came from; the reply goes back to that peer with that
+ * envelope restored.
+ */
+import { zerr } from "../errors.js"
+import type { SocketOptions } from "../options.js"
+import type { Pipe } from "../pipe/pipe.js"
+import { SocketBase } from "./socket-base.js"
+
+export class Reply extends SocketBase {
+  protected readonly typeName = "REP" as const
+  /** The peer and envelope of the request being answered; undefined while waiting for a request. */
+  private pending: { pipe: Pipe; envelope: Buffer[] } | undefined
+
+  constructor(options: Partial<SocketOptions> = {}) {
+    super()
+    this.applyOptions(options)
+  }
+
+  protected override canSendNow(): boolean {
+    return this.pending !== undefined
+  }
+
+  protected override checkSend(): void {
+    // RFC 28: a REP socket SHALL NOT send a reply before it received a request.
+    if (!this.pending) throw zerr("EFSM")
+  }
+
+  protected override checkReceive(): void {
+    if (this.pending && this.pendingSends === 0) throw zerr("EFSM")
+  }
+
+  protected xsend(frames: Buffer[]): boolean {
+    const { pipe, envelope } = this.pending!
+    this.pending = undefined
+    // A reply to a peer that is gone, or whose queue is full, is dropped (as ROUTER does in libzmq).
+    if (!pipe.closed && pipe.makeRoom()) pipe.write(envelope.concat(frames))
+    return true
+  }
+
+  protected xrecv(): Buffer[] | undefined {
+    if (this.pending) return undefined
+    for (;;) {
+      const r = this.readFair()
+      if (!r) return undefined
+      const [m, pipe] = r
+      const d = m.findIndex((f) => f.length === 0)
+      // RFC 28: a request without an empty delimiter, or with nothing after it, is dropped.
+      if (d < 0 || d === m.length - 1) continue
+      this.pending = { pipe, envelope: m.slice(0, d + 1) }
+      return m.slice(d + 1)
+    }
+  }
+}

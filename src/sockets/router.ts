@@ -1,0 +1,120 @@
+/**
+ * ROUTER (RFC 28 "The ROUTER Socket Type"): each received message is prefixed with the routing id of
+ * the peer it came from; each sent message's first frame names the peer to route it to.
+ */
+import type { Metadata } from "../codec/command.js"
+import { zerr, type ZmtpError } from "../errors.js"
+import { checkOption, type RouterOptions } from "../options.js"
+import type { Pipe } from "../pipe/pipe.js"
+import { SocketBase } from "./socket-base.js"
+
+export class Router extends SocketBase {
+  protected readonly typeName = "ROUTER" as const
+  /** ZMQ_ROUTER_MANDATORY. See {@link RouterOptions.mandatory}. */
+  mandatory = false
+  /** ZMQ_ROUTER_HANDOVER. See {@link RouterOptions.handover}. */
+  handover = false
+  private readonly routes = new Map<string, Pipe>()
+  /** Peers refused a routing id already in use: kept open, as libzmq does, but ignored. */
+  private readonly ignored = new WeakSet<Pipe>()
+  /** libzmq starts generated ids at a random 32-bit value. */
+  private nextId = (Math.random() * 0x100000000) >>> 0
+
+  constructor(options: Partial<RouterOptions> = {}) {
+    super()
+    this.applyOptions(options)
+  }
+
+  /**
+   * Connects to an endpoint. `options.routingId` (zeromq.js v6; ZMQ_CONNECT_ROUTING_ID) names the
+   * peer of this connection: messages to that id are routable at once and queue until it is up.
+   */
+  override connect(address: string, options: { routingId?: string } = {}): void {
+    if (options.routingId !== undefined) this.connectRoutingId = checkOption("connectRoutingId", options.routingId) as string | null
+    super.connect(address)
+  }
+
+  protected override pipeAdded(p: Pipe): void {
+    // A connect with a routing id is routable before its handshake, as in libzmq.
+    if (p.presetRoutingId !== null) this.assign(p, Buffer.from(p.presetRoutingId, "latin1"))
+  }
+
+  protected override pipeHandshaken(p: Pipe, peer: Metadata): ZmtpError | undefined {
+    let id: Buffer
+    if (p.presetRoutingId !== null) id = Buffer.from(p.presetRoutingId, "latin1")
+    else {
+      const announced = peer.get("identity")
+      // RFC 28 / libzmq: an empty identity gets a generated one: 0x00 then a 32-bit counter.
+      if (announced && announced.length > 0 && announced[0] !== 0) id = Buffer.from(announced)
+      else id = this.generateId()
+    }
+    this.assign(p, id)
+    return undefined
+  }
+
+  /** Gives a pipe a routing id, following libzmq's rules for an id already in use. */
+  private assign(p: Pipe, id: Buffer): void {
+    const key = id.toString("latin1")
+    if (p.routingKey === key) return
+    if (p.routingKey !== undefined) this.routes.delete(p.routingKey)
+    const existing = this.routes.get(key)
+    if (existing && existing !== p) {
+      if (!this.handover) {
+        // Duplicate id without handover: libzmq ignores the newcomer.
+        this.ignored.add(p)
+        p.routingKey = undefined
+        return
+      }
+      // Handover: the old peer gives its id up and is no longer routable.
+      this.routes.delete(key)
+      existing.routingKey = undefined
+      this.ignored.add(existing)
+    }
+    this.ignored.delete(p)
+    p.routingId = id
+    p.routingKey = key
+    this.routes.set(key, p)
+  }
+
+  protected override pipeRemoved(p: Pipe): void {
+    if (p.routingKey !== undefined && this.routes.get(p.routingKey) === p) this.routes.delete(p.routingKey)
+  }
+
+  protected override canSendNow(): boolean {
+    return true
+  }
+
+  private generateId(): Buffer {
+    const b = Buffer.allocUnsafe(5)
+    b[0] = 0
+    b.writeUInt32BE(this.nextId, 1)
+    this.nextId = (this.nextId + 1) >>> 0
+    return b
+  }
+
+  protected xsend(frames: Buffer[]): boolean {
+    const p = this.routes.get(frames[0]!.toString("latin1"))
+    if (!p) {
+      // RFC 28: unroutable messages are dropped silently, or rejected when mandatory.
+      if (this.mandatory) throw zerr("EHOSTUNREACH")
+      return true
+    }
+    if (!p.makeRoom()) {
+      // At the high-water mark: dropped, or (mandatory) the send waits up to sendTimeout, then EAGAIN.
+      return !this.mandatory
+    }
+    if (frames.length > 1) p.write(frames.slice(1))
+    return true
+  }
+
+  protected xrecv(): Buffer[] | undefined {
+    for (;;) {
+      const r = this.readFair()
+      if (!r) return undefined
+      const [m, p] = r
+      if (this.ignored.has(p) || !p.routingId) continue
+      m.unshift(p.routingId)
+      return m
+    }
+  }
+}

@@ -1,0 +1,630 @@
+/**
+ * What every socket type shares: endpoints, connections and their pipes, the ordered send and receive
+ * queues (no EBUSY: concurrent calls wait their turn), timeouts, linger, events and statistics. A
+ * socket type adds only its state machine through the hooks at the bottom.
+ */
+import type { Socket as NetSocket } from "node:net"
+import type { Metadata } from "../codec/command.js"
+import type { SocketTypeName } from "../codec/socket-types.js"
+import { socketTypeNumber } from "../codec/socket-types.js"
+import { Engine, type EngineHost } from "../engine/engine.js"
+import { ZmtpError, zerr } from "../errors.js"
+import { Observer } from "../events.js"
+import { NullMechanism } from "../mechanisms/null.js"
+import { checkOption, optionTable } from "../options.js"
+import { Pipe, type PipeOwner } from "../pipe/pipe.js"
+import { Queue } from "../pipe/queue.js"
+import { Connecter, type ConnecterHost } from "../transport/connecter.js"
+import { parseEndpoint } from "../transport/endpoint.js"
+import { Listener } from "../transport/listener.js"
+
+/** One frame as a user may give it. */
+export type MessageLike = string | Buffer | Uint8Array | ArrayBuffer
+/** A message: one frame or several. */
+export type Message = MessageLike | readonly MessageLike[]
+
+interface PendingSend {
+  frames: Buffer[]
+  resolve: () => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout | undefined
+}
+
+interface PendingRecv {
+  resolve: (m: Buffer[]) => void
+  reject: (e: Error) => void
+  timer: NodeJS.Timeout | undefined
+}
+
+/** Per-socket counters, cheap to keep and readable at any time. */
+export interface SocketStatistics {
+  messagesIn: number
+  messagesOut: number
+  bytesIn: number
+  bytesOut: number
+  /** Peers with a completed handshake right now. */
+  peers: number
+  /** Queued messages per pipe, outbound and inbound. */
+  queues: { endpoint: string; out: number; in: number; connected: boolean }[]
+  reconnects: number
+  protocolErrors: number
+}
+
+const RESOLVED: Promise<void> = Promise.resolve()
+
+function toFrame(f: MessageLike): Buffer {
+  if (Buffer.isBuffer(f)) return f
+  if (typeof f === "string") return Buffer.from(f)
+  if (f instanceof Uint8Array) return Buffer.from(f.buffer, f.byteOffset, f.byteLength)
+  if (f instanceof ArrayBuffer) return Buffer.from(f)
+  throw zerr("EINVAL", "a frame must be a string, Buffer, Uint8Array or ArrayBuffer")
+}
+
+/** Converts what the user gave into frames; throws EINVAL for anything else. */
+export function toFrames(msg: Message): Buffer[] {
+  if (Array.isArray(msg)) {
+    if (msg.length === 0) throw zerr("EINVAL", "a message needs at least one frame")
+    const out = new Array<Buffer>(msg.length)
+    for (let i = 0; i < msg.length; i++) out[i] = toFrame(msg[i] as MessageLike)
+    return out
+  }
+  return [toFrame(msg as MessageLike)]
+}
+
+export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost, AsyncIterable<Buffer[]> {
+  /** ZMQ_ROUTING_ID. See {@link SocketOptions.routingId}. */
+  routingId: string | null = null
+  /** ZMQ_SNDHWM. See {@link SocketOptions.sendHighWaterMark}. */
+  sendHighWaterMark = 1000
+  /** ZMQ_RCVHWM. See {@link SocketOptions.receiveHighWaterMark}. */
+  receiveHighWaterMark = 1000
+  /** ZMQ_SNDTIMEO. See {@link SocketOptions.sendTimeout}. */
+  sendTimeout = -1
+  /** ZMQ_RCVTIMEO. See {@link SocketOptions.receiveTimeout}. */
+  receiveTimeout = -1
+  /** ZMQ_LINGER. See {@link SocketOptions.linger}. */
+  linger = -1
+  /** ZMQ_IMMEDIATE. See {@link SocketOptions.immediate}. */
+  immediate = false
+  /** ZMQ_MAXMSGSIZE. See {@link SocketOptions.maxMessageSize}. */
+  maxMessageSize = -1
+  /** ZMQ_RECONNECT_IVL. See {@link SocketOptions.reconnectInterval}. */
+  reconnectInterval = 100
+  /** ZMQ_RECONNECT_IVL_MAX. See {@link SocketOptions.reconnectMaxInterval}. */
+  reconnectMaxInterval = 0
+  /** ZMQ_CONNECT_TIMEOUT. See {@link SocketOptions.connectTimeout}. */
+  connectTimeout = 0
+  /** ZMQ_HANDSHAKE_IVL. See {@link SocketOptions.handshakeInterval}. */
+  handshakeInterval = 30000
+  /** ZMQ_HEARTBEAT_IVL. See {@link SocketOptions.heartbeatInterval}. */
+  heartbeatInterval = 0
+  /** ZMQ_HEARTBEAT_TIMEOUT. See {@link SocketOptions.heartbeatTimeout}. */
+  heartbeatTimeout = -1
+  /** ZMQ_HEARTBEAT_TTL. See {@link SocketOptions.heartbeatTimeToLive}. */
+  heartbeatTimeToLive = 0
+  /** ZMQ_PROBE_ROUTER. See {@link SocketOptions.probeRouter}. */
+  probeRouter = false
+  /** ZMQ_CONNECT_ROUTING_ID. See {@link SocketOptions.connectRoutingId}. */
+  connectRoutingId: string | null = null
+
+  /** The endpoint of the last bind or connect, resolved (`tcp://127.0.0.1:41234`), or null. */
+  lastEndpoint: string | null = null
+  /** Socket events (zeromq.js names and payloads). */
+  readonly events = new Observer()
+
+  /** This socket's type name. */
+  protected abstract readonly typeName: SocketTypeName
+  /** Every pipe the socket uses (connected peers, and connecting ones that keep their queue). */
+  protected readonly pipes = new Set<Pipe>()
+  /** Pipes holding inbound messages, in arrival order: fair queuing takes from the head. */
+  private readonly readablePipes = new Queue<Pipe>()
+  private readonly inReadable = new Set<Pipe>()
+  private readonly sendQueue = new Queue<PendingSend>()
+  private readonly recvQueue = new Queue<PendingRecv>()
+  private readonly listeners = new Map<string, Listener>()
+  private readonly connecters = new Map<string, { connecter: Connecter; pipe: Pipe | undefined; routingId: string | null }>()
+  private readonly engines = new Set<Engine>()
+  private readonly engineOrigin = new Map<Engine, Listener | Connecter>()
+  private isClosed = false
+  private stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
+
+  /** Sets options from an object, checking each (zeromq.js constructor semantics). Subclasses call it once their own fields exist. */
+  protected applyOptions(options: object): void {
+    for (const [k, v] of Object.entries(options)) {
+      if (!(k in optionTable) || !(k in this)) throw zerr("EINVAL", `unknown option ${JSON.stringify(k)} for this socket type`)
+      ;(this as Record<string, unknown>)[k] = checkOption(k, v)
+    }
+  }
+
+  /** libzmq's numeric socket type. */
+  get type(): number {
+    return socketTypeNumber[this.typeName]
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.isClosed
+  }
+
+  /** True when a receive would complete at once. */
+  get readable(): boolean {
+    return this.readablePipes.length > 0
+  }
+
+  /** True when a send would complete at once. */
+  get writable(): boolean {
+    return this.canSendNow()
+  }
+
+  // ---- endpoints -----------------------------------------------------------------------------
+
+  /** Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`). */
+  async bind(address: string): Promise<void> {
+    this.assertOpen()
+    let ep
+    try {
+      ep = parseEndpoint(address, true)
+    } catch (e) {
+      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      throw e
+    }
+    let l: Listener
+    try {
+      l = await Listener.open(ep, address, (sock, listener) => this.accepted(sock, listener))
+    } catch (e) {
+      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      throw e
+    }
+    if (this.isClosed) {
+      l.close(true)
+      throw zerr("EBADF", undefined, address)
+    }
+    this.listeners.set(l.address, l)
+    if (address !== l.address) this.listeners.set(address, l)
+    this.lastEndpoint = l.address
+    this.events.emit({ type: "bind", address: l.address })
+  }
+
+  /** Stops listening on an endpoint and closes the connections accepted through it. */
+  async unbind(address: string): Promise<void> {
+    this.assertOpen()
+    const l = this.listeners.get(address)
+    if (!l) throw zerr("ENOENT", `not bound to ${address}`, address)
+    for (const [k, v] of this.listeners) if (v === l) this.listeners.delete(k)
+    l.close(true)
+    this.events.emit({ type: "close", address: l.address })
+  }
+
+  /** Connects to an endpoint; the connection is made (and remade) in the background. */
+  connect(address: string, _options?: { routingId?: string }): void {
+    this.assertOpen()
+    const ep = parseEndpoint(address, false)
+    if (this.connecters.has(address)) return
+    const c = new Connecter(ep, address, () => this, this)
+    const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId: this.takeConnectRoutingId() }
+    this.connecters.set(address, entry)
+    this.lastEndpoint = address
+    if (!this.immediate) {
+      // libzmq with ZMQ_IMMEDIATE off: the pipe exists at once and queues while the peer is away.
+      entry.pipe = this.newPipe(address, true, entry.routingId)
+    }
+    c.start()
+  }
+
+  /** Stops connecting to an endpoint, closes its connection and drops what was queued for it. */
+  disconnect(address: string): void {
+    this.assertOpen()
+    const entry = this.connecters.get(address)
+    if (!entry) throw zerr("ENOENT", `not connected to ${address}`, address)
+    this.connecters.delete(address)
+    entry.connecter.stop()
+    for (const [e, origin] of this.engineOrigin) if (origin === entry.connecter) e.close(undefined)
+    if (entry.pipe) this.removePipe(entry.pipe)
+  }
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  private accepted(sock: NetSocket, l: Listener): void {
+    if (this.isClosed) return void sock.destroy()
+    this.events.emit({ type: "accept", address: l.address })
+    this.startEngine(sock, l, l.address)
+  }
+
+  /** ConnecterHost. */
+  connected(sock: NetSocket, c: Connecter): void {
+    this.startEngine(sock, c, c.address)
+  }
+
+  /** ConnecterHost. */
+  connectEvent(type: "connect" | "connect:delay" | "connect:retry", address: string, interval?: number, error?: Error): void {
+    if (type === "connect:retry") this.stats.reconnects++
+    const ev: { type: typeof type; address: string; interval?: number; error?: Error } = { type, address }
+    if (interval !== undefined) ev.interval = interval
+    if (error !== undefined) ev.error = error
+    this.events.emit(ev)
+  }
+
+  private startEngine(sock: NetSocket, origin: Listener | Connecter, address: string): void {
+    const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
+    if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") {
+      props.push(["Identity", this.routingId === null ? Buffer.alloc(0) : Buffer.from(this.routingId, "latin1")])
+    }
+    const engine = new Engine(
+      sock,
+      new NullMechanism(props),
+      {
+        socketType: this.typeName,
+        maxMessageSize: this.maxMessageSize,
+        handshakeInterval: this.handshakeInterval,
+        heartbeatInterval: this.heartbeatInterval,
+        heartbeatTimeout: this.heartbeatTimeout,
+        heartbeatTimeToLive: this.heartbeatTimeToLive,
+      },
+      this,
+      address,
+    )
+    this.engines.add(engine)
+    this.engineOrigin.set(engine, origin)
+  }
+
+  /** EngineHost: the peer completed its handshake. */
+  engineReady(engine: Engine, peer: Metadata): Pipe | ZmtpError {
+    const origin = this.engineOrigin.get(engine)
+    if (this.isClosed || !origin) return zerr("EBADF")
+    let pipe: Pipe
+    if (origin instanceof Connecter) {
+      const entry = this.connecters.get(origin.address)
+      if (!entry) return zerr("EBADF")
+      const fresh = !entry.pipe
+      pipe = entry.pipe ?? this.newPipe(origin.address, true, entry.routingId)
+      pipe.peer = peer
+      const refused = this.pipeHandshaken(pipe, peer)
+      if (refused) {
+        if (fresh) this.removePipe(pipe)
+        return refused
+      }
+      entry.pipe = pipe
+    } else {
+      pipe = this.newPipe(origin.address, false)
+      pipe.peer = peer
+      const refused = this.pipeHandshaken(pipe, peer)
+      if (refused) {
+        this.removePipe(pipe)
+        return refused
+      }
+    }
+    pipe.handshaken = true
+    this.events.emit({ type: "handshake", address: engine.address })
+    queueMicrotask(() => this.serveSenders())
+    return pipe
+  }
+
+  /** EngineHost: the connection is gone. */
+  engineClosed(engine: Engine, error: ZmtpError | undefined, handshaken: boolean): void {
+    this.engines.delete(engine)
+    const origin = this.engineOrigin.get(engine)
+    this.engineOrigin.delete(engine)
+    this.stats.bytesIn += engine.bytesIn
+    this.stats.bytesOut += engine.bytesOut
+    const pipe = engine.attachedPipe
+    if (error && error.code.startsWith("ERR_ZMTP")) this.stats.protocolErrors++
+    if (!handshaken) {
+      if (error && !this.isClosed) {
+        const type = error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || error.code === "ECONNREFUSED" ? "handshake:error:other" : "handshake:error:protocol"
+        this.events.emit({ type, address: engine.address, error })
+      }
+    } else if (!this.isClosed) {
+      this.events.emit({ type: "disconnect", address: engine.address })
+    }
+    if (origin instanceof Connecter) {
+      const entry = this.connecters.get(origin.address)
+      if (entry && pipe && entry.pipe === pipe && this.immediate) {
+        entry.pipe = undefined
+        this.removePipe(pipe)
+      } else if (pipe) {
+        this.pipeDisconnected(pipe)
+      }
+      if (entry && !this.isClosed) origin.retry()
+    } else if (pipe) {
+      this.removePipe(pipe)
+    }
+  }
+
+  private newPipe(endpoint: string, outbound: boolean, connectRoutingId: string | null = null): Pipe {
+    const p = new Pipe(this, endpoint, outbound, this.sendHighWaterMark, this.receiveHighWaterMark)
+    p.presetRoutingId = connectRoutingId
+    this.pipes.add(p)
+    // ZMQ_PROBE_ROUTER: an empty message goes first on every new pipe, ahead of anything the user sends.
+    if (this.probeRouter) p.write([Buffer.alloc(0)])
+    this.pipeAdded(p)
+    return p
+  }
+
+  /** Drops a pipe: its outbound queue is discarded; inbound messages already received stay readable. */
+  private removePipe(p: Pipe): void {
+    if (p.closed) return
+    p.closed = true
+    this.pipes.delete(p)
+    p.out.clear()
+    this.pipeRemoved(p)
+  }
+
+  private takeConnectRoutingId(): string | null {
+    const id = this.connectRoutingId
+    this.connectRoutingId = null
+    return id
+  }
+
+  // ---- PipeOwner -----------------------------------------------------------------------------
+
+  /** PipeOwner: a pipe has inbound messages. */
+  pipeReadable(p: Pipe): void {
+    if (!this.inReadable.has(p)) {
+      this.inReadable.add(p)
+      this.readablePipes.push(p)
+    }
+    this.serveReceivers()
+  }
+
+  /** PipeOwner: a pipe's outbound queue has room again. */
+  pipeWritable(_p: Pipe): void {
+    this.serveSenders()
+  }
+
+  /**
+   * Takes the next inbound message by fair queuing over pipes, optionally only from pipes `accept`
+   * allows (REQ reads only from the peer it asked). Returns the pipe too.
+   */
+  protected readFair(accept?: (p: Pipe) => boolean): [Buffer[], Pipe] | undefined {
+    const n = this.readablePipes.length
+    for (let i = 0; i < n; i++) {
+      const p = this.readablePipes.shift()!
+      if (accept && !accept(p)) {
+        this.readablePipes.push(p)
+        continue
+      }
+      const m = p.read()
+      if (p.in.length > 0) this.readablePipes.push(p)
+      else this.inReadable.delete(p)
+      if (m) {
+        this.stats.messagesIn++
+        return [m, p]
+      }
+    }
+    return undefined
+  }
+
+  /** Discards every queued inbound message of a pipe (used when its peer's messages are not wanted). */
+  protected discardInbound(p: Pipe): void {
+    while (p.read()) {
+      // Reading advances the engine if it was paused on a full queue.
+    }
+  }
+
+  // ---- send ----------------------------------------------------------------------------------
+
+  /**
+   * Sends a message (one frame or an array of frames). Resolves once the message is queued for a
+   * peer. Unlike zeromq.js, concurrent sends do not fail with EBUSY: they are queued and served in
+   * order, each waiting its turn (up to `sendTimeout`), so back-pressure still holds.
+   */
+  send(message: Message): Promise<void> {
+    if (this.isClosed) return Promise.reject(zerr("EBADF"))
+    let frames: Buffer[]
+    try {
+      frames = toFrames(message)
+      this.checkSend(frames)
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (this.sendQueue.length === 0) {
+      try {
+        if (this.xsend(frames)) {
+          this.stats.messagesOut++
+          // A reply sent lets a REP serve the next queued receive.
+          if (this.recvQueue.length > 0) this.serveReceivers()
+          return RESOLVED
+        }
+      } catch (e) {
+        return Promise.reject(e)
+      }
+      if (this.sendTimeout === 0) return Promise.reject(zerr("EAGAIN"))
+    }
+    return new Promise<void>((resolve, reject) => {
+      const p: PendingSend = { frames, resolve, reject, timer: undefined }
+      if (this.sendTimeout > 0) {
+        p.timer = setTimeout(() => this.expireSend(p), this.sendTimeout)
+      }
+      this.sendQueue.push(p)
+    })
+  }
+
+  private expireSend(p: PendingSend): void {
+    // Remove it wherever it stands; later sends keep their order.
+    const rest = this.sendQueue.drain().filter((x) => x !== p)
+    for (const x of rest) this.sendQueue.push(x)
+    p.reject(zerr("EAGAIN"))
+    this.serveSenders()
+  }
+
+  /** Tries queued sends in order after a pipe got room or joined. */
+  protected serveSenders(): void {
+    let p: PendingSend | undefined
+    while ((p = this.sendQueue.peek())) {
+      let sent: boolean
+      try {
+        sent = this.xsend(p.frames)
+      } catch (e) {
+        this.sendQueue.shift()
+        clearTimeout(p.timer)
+        p.reject(e as Error)
+        continue
+      }
+      if (!sent) return
+      this.sendQueue.shift()
+      clearTimeout(p.timer)
+      this.stats.messagesOut++
+      p.resolve()
+    }
+  }
+
+  /** Sends accepted by send() and still waiting their turn. */
+  protected get pendingSends(): number {
+    return this.sendQueue.length
+  }
+
+  /** True if a send issued now would be accepted at once. */
+  protected canSendNow(): boolean {
+    return false
+  }
+
+  // ---- receive -------------------------------------------------------------------------------
+
+  /**
+   * Resolves to the next message as an array of Buffers. Concurrent receives are served in call
+   * order (no EBUSY). Rejects with EAGAIN after `receiveTimeout`, EBADF once closed.
+   */
+  receive(): Promise<Buffer[]> {
+    if (this.isClosed) return Promise.reject(zerr("EBADF"))
+    try {
+      this.checkReceive()
+    } catch (e) {
+      return Promise.reject(e)
+    }
+    if (this.recvQueue.length === 0) {
+      const m = this.xrecv()
+      if (m) return Promise.resolve(m)
+    }
+    if (this.receiveTimeout === 0) return Promise.reject(zerr("EAGAIN"))
+    return new Promise<Buffer[]>((resolve, reject) => {
+      const p: PendingRecv = { resolve, reject, timer: undefined }
+      if (this.receiveTimeout > 0) {
+        p.timer = setTimeout(() => {
+          const rest = this.recvQueue.drain().filter((x) => x !== p)
+          for (const x of rest) this.recvQueue.push(x)
+          reject(zerr("EAGAIN"))
+        }, this.receiveTimeout)
+      }
+      this.recvQueue.push(p)
+    })
+  }
+
+  /** Hands arrived messages to waiting receivers, in order. */
+  protected serveReceivers(): void {
+    while (this.recvQueue.length > 0) {
+      const m = this.xrecv()
+      if (!m) return
+      const p = this.recvQueue.shift()!
+      clearTimeout(p.timer)
+      p.resolve(m)
+    }
+  }
+
+  /** Iterates over received messages until the socket closes. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer[]> {
+    while (!this.isClosed) {
+      try {
+        yield await this.receive()
+      } catch (e) {
+        if (this.isClosed) return
+        throw e
+      }
+    }
+  }
+
+  // ---- close ---------------------------------------------------------------------------------
+
+  /**
+   * Closes the socket. Pending sends and receives reject with EBADF. Messages already queued to
+   * connected peers are flushed for up to `linger` ms (-1: until written or the peer is gone; 0: not
+   * at all); queues of peers not connected are dropped. Nothing keeps the process alive afterwards.
+   */
+  close(): void {
+    if (this.isClosed) return
+    this.isClosed = true
+    for (const p of this.sendQueue.drain()) {
+      clearTimeout(p.timer)
+      p.reject(zerr("EBADF"))
+    }
+    for (const p of this.recvQueue.drain()) {
+      clearTimeout(p.timer)
+      p.reject(zerr("EBADF"))
+    }
+    const seen = new Set<Listener>()
+    for (const l of this.listeners.values()) {
+      if (seen.has(l)) continue
+      seen.add(l)
+      l.close(false)
+    }
+    this.listeners.clear()
+    for (const { connecter } of this.connecters.values()) connecter.stop()
+    this.connecters.clear()
+    const engines = [...this.engines]
+    const linger = this.linger
+    if (linger === 0) {
+      for (const e of engines) e.close(undefined)
+    } else {
+      for (const e of engines) {
+        if (!e.ready) {
+          e.close(undefined)
+          continue
+        }
+        let timer: NodeJS.Timeout | undefined
+        if (linger > 0) timer = setTimeout(() => e.close(undefined), linger)
+        void e.flushed().then(() => {
+          clearTimeout(timer)
+          e.close(undefined)
+        })
+      }
+    }
+    for (const p of [...this.pipes]) this.removePipe(p)
+    this.events.emit({ type: "end" })
+  }
+
+  /** Statistics: messages and bytes in and out, peers, queue depths, reconnects, protocol errors. */
+  get statistics(): SocketStatistics {
+    let bytesIn = this.stats.bytesIn
+    let bytesOut = this.stats.bytesOut
+    let peers = 0
+    for (const e of this.engines) {
+      bytesIn += e.bytesIn
+      bytesOut += e.bytesOut
+      if (e.ready) peers++
+    }
+    return {
+      messagesIn: this.stats.messagesIn,
+      messagesOut: this.stats.messagesOut,
+      bytesIn,
+      bytesOut,
+      peers,
+      queues: [...this.pipes].map((p) => ({ endpoint: p.endpoint, out: p.out.length, in: p.in.length, connected: p.engine !== undefined })),
+      reconnects: this.stats.reconnects,
+      protocolErrors: this.stats.protocolErrors,
+    }
+  }
+
+  protected assertOpen(): void {
+    if (this.isClosed) throw zerr("EBADF")
+  }
+
+  // ---- hooks for socket types ----------------------------------------------------------------
+
+  /** A pipe joined the socket (a connecting pipe before its handshake, an accepted one after). */
+  protected pipeAdded(_p: Pipe): void {}
+  /** A pipe's peer completed its handshake. Return an error to refuse the peer (nothing it sent is delivered). */
+  protected pipeHandshaken(_p: Pipe, _peer: Metadata): ZmtpError | undefined {
+    return undefined
+  }
+  /** A connecting pipe lost its connection but stays (its queue waits for the next one). */
+  protected pipeDisconnected(_p: Pipe): void {}
+  /** A pipe left the socket for good. */
+  protected pipeRemoved(_p: Pipe): void {}
+  /** Validates a send at call time (EFSM ...). */
+  protected checkSend(_frames: Buffer[]): void {}
+  /** Validates a receive at call time (EFSM ...). */
+  protected checkReceive(): void {}
+  /** Routes one message out. True if it was queued to a peer; false to wait for room; throws to reject. */
+  protected abstract xsend(frames: Buffer[]): boolean
+  /** The next message for the user, or undefined. */
+  protected abstract xrecv(): Buffer[] | undefined
+}

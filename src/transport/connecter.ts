@@ -1,0 +1,95 @@
+/**
+ * Connecting side of a transport, with libzmq's reconnect policy: retry after `reconnectInterval`,
+ * doubling up to `reconnectMaxInterval` when that is set, never when the interval is -1.
+ */
+import { connect as netConnect, type Socket as NetSocket } from "node:net"
+import type { Endpoint } from "./endpoint.js"
+
+/** Timing options, in milliseconds, as the socket has them when a retry is scheduled. */
+export interface ConnecterTiming {
+  reconnectInterval: number
+  reconnectMaxInterval: number
+  connectTimeout: number
+}
+
+/** What a connecter reports. */
+export interface ConnecterHost {
+  connected(sock: NetSocket, c: Connecter): void
+  connectEvent(type: "connect" | "connect:delay" | "connect:retry", address: string, interval?: number, error?: Error): void
+}
+
+export class Connecter {
+  private timer: NodeJS.Timeout | undefined
+  private pending: NetSocket | undefined
+  private current = -1
+  private stopped = false
+
+  constructor(
+    private readonly ep: Endpoint,
+    readonly address: string,
+    private readonly timing: () => ConnecterTiming,
+    private readonly host: ConnecterHost,
+  ) {}
+
+  /** True until {@link stop}. */
+  get active(): boolean {
+    return !this.stopped
+  }
+
+  start(): void {
+    this.attempt()
+  }
+
+  private attempt(): void {
+    this.timer = undefined
+    if (this.stopped) return
+    const sock =
+      this.ep.transport === "tcp"
+        ? netConnect({ host: this.ep.host, port: this.ep.port, noDelay: true })
+        : netConnect({ path: this.ep.path })
+    this.pending = sock
+    const t = this.timing()
+    let timeout: NodeJS.Timeout | undefined
+    if (t.connectTimeout > 0) {
+      timeout = setTimeout(() => sock.destroy(new Error("connect timed out")), t.connectTimeout)
+    }
+    const onError = (e: Error) => {
+      clearTimeout(timeout)
+      if (this.pending !== sock) return
+      this.pending = undefined
+      sock.destroy()
+      this.host.connectEvent("connect:delay", this.address, undefined, e)
+      this.retry()
+    }
+    sock.once("error", onError)
+    sock.once("connect", () => {
+      clearTimeout(timeout)
+      sock.off("error", onError)
+      this.pending = undefined
+      if (this.stopped) return void sock.destroy()
+      this.current = -1
+      this.host.connectEvent("connect", this.address)
+      this.host.connected(sock, this)
+    })
+  }
+
+  /** The connection failed or ended: try again per the reconnect policy. */
+  retry(): void {
+    if (this.stopped || this.timer || this.pending) return
+    const t = this.timing()
+    if (t.reconnectInterval < 0) return
+    if (this.current < 0) this.current = t.reconnectInterval
+    else if (t.reconnectMaxInterval > 0) this.current = Math.min(this.current * 2, t.reconnectMaxInterval)
+    const interval = this.current
+    this.host.connectEvent("connect:retry", this.address, interval)
+    this.timer = setTimeout(() => this.attempt(), interval)
+  }
+
+  stop(): void {
+    this.stopped = true
+    clearTimeout(this.timer)
+    this.timer = undefined
+    this.pending?.destroy()
+    this.pending = undefined
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Listening side of a transport: a `net.Server` on a TCP port or a Unix domain socket path.
+ */
+import { lstatSync, unlinkSync } from "node:fs"
+import { createServer, type Server, type Socket as NetSocket } from "node:net"
+import { zerr, type ZmtpError } from "../errors.js"
+import { formatEndpoint, systemErrorCode, type Endpoint } from "./endpoint.js"
+
+export class Listener {
+  /** Connections accepted through this listener and still open. */
+  readonly connections = new Set<NetSocket>()
+
+  private constructor(
+    private readonly server: Server,
+    /** The resolved endpoint, as ZMQ_LAST_ENDPOINT reports it. */
+    readonly address: string,
+    private readonly ipcPath: string | undefined,
+  ) {}
+
+  /** Starts listening. Rejects with a typed error (EADDRINUSE, EADDRNOTAVAIL, ENOENT ...). */
+  static open(ep: Endpoint, given: string, onConnection: (sock: NetSocket, l: Listener) => void): Promise<Listener> {
+    return new Promise((resolve, reject) => {
+      const server = createServer({ noDelay: true })
+      let listener: Listener | undefined
+      server.on("connection", (sock) => {
+        if (!listener) return sock.destroy()
+        listener.connections.add(sock)
+        sock.once("close", () => listener!.connections.delete(sock))
+        onConnection(sock, listener)
+      })
+      const fail = (e: NodeJS.ErrnoException) => {
+        server.close()
+        reject(zerr(systemErrorCode(e), e.message, given))
+      }
+      server.once("error", fail)
+      const ready = () => {
+        server.off("error", fail)
+        // Errors after listening (rare: EMFILE on accept) must not crash the process.
+        server.on("error", () => {})
+        let address: string
+        if (ep.transport === "tcp") {
+          const a = server.address() as { address: string; port: number }
+          address = formatEndpoint(ep, a.port, ep.host === "" ? "0.0.0.0" : a.address)
+        } else {
+          address = formatEndpoint(ep)
+        }
+        listener = new Listener(server, address, ep.transport === "ipc" && !ep.path.startsWith("\0") ? ep.path : undefined)
+        resolve(listener)
+      }
+      if (ep.transport === "tcp") {
+        server.listen({ host: ep.host === "" ? "0.0.0.0" : ep.host, port: ep.port, backlog: 511 }, ready)
+      } else {
+        // libzmq removes a socket file left behind by an earlier run before binding; so do we,
+        // but only if it really is a socket.
+        if (!ep.path.startsWith("\0")) {
+          try {
+            if (lstatSync(ep.path).isSocket()) unlinkSync(ep.path)
+          } catch {
+            // Not there: the usual case.
+          }
+        }
+        server.listen({ path: ep.path, backlog: 511 }, ready)
+      }
+    })
+  }
+
+  /** Stops listening, closes accepted connections if asked, and removes the ipc file. */
+  close(dropConnections: boolean): void {
+    this.server.close()
+    if (dropConnections) for (const c of this.connections) c.destroy()
+    if (this.ipcPath) {
+      try {
+        unlinkSync(this.ipcPath)
+      } catch {
+        // Already gone (removed under us): nothing to clean.
+      }
+    }
+  }
+}
+
+export type { ZmtpError }
