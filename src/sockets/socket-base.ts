@@ -126,6 +126,7 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   private readonly engines = new Set<Engine>()
   private readonly engineOrigin = new Map<Engine, Listener | Connecter>()
   private isClosed = false
+  private readableWaiters: (() => void)[] = []
   private stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
 
   /** Sets options from an object, checking each (zeromq.js constructor semantics). Subclasses call it once their own fields exist. */
@@ -364,6 +365,33 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       this.readablePipes.push(p)
     }
     this.serveReceivers()
+    if (this.readableWaiters.length > 0) this.wakeReadable()
+  }
+
+  private wakeReadable(): void {
+    const w = this.readableWaiters
+    this.readableWaiters = []
+    for (const f of w) f()
+  }
+
+  /**
+   * @internal For Proxy: the next message if one is ready and no receive() is waiting, else undefined.
+   * Unlike receive() it leaves nothing pending that could swallow a later message.
+   */
+  receiveNow(): Buffer[] | undefined {
+    if (this.isClosed || this.recvQueue.length > 0) return undefined
+    return this.xrecv()
+  }
+
+  /** @internal For Proxy: resolves when a message may be ready, or the socket closed, or `wake()` is called. */
+  whenReadable(): Promise<void> {
+    if (this.isClosed) return RESOLVED
+    return new Promise((resolve) => this.readableWaiters.push(resolve))
+  }
+
+  /** @internal Wakes whoever waits in {@link whenReadable}. */
+  wake(): void {
+    this.wakeReadable()
   }
 
   /** PipeOwner: a pipe's outbound queue has room again. */
@@ -578,6 +606,7 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       }
     }
     for (const p of [...this.pipes]) this.removePipe(p)
+    this.wakeReadable()
     this.events.emit({ type: "end" })
   }
 
