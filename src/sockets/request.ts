@@ -52,6 +52,9 @@ export class Request extends SocketBase {
   protected xsend(frames: Buffer[]): boolean {
     const p = this.lb.pick()
     if (!p) return false
+    // Whatever arrived before this request is stale (late replies, unsolicited messages): drop it so
+    // that only an answer to this request can be taken as the reply, as libzmq's REQ does.
+    this.discardInbound()
     // Relaxed: a new request abandons the old one; a late reply to it no longer matches and is dropped.
     let msg: Buffer[]
     if (this.correlate) {

@@ -180,8 +180,8 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       l.close(true)
       throw zerr("EBADF", undefined, address)
     }
+    // Keyed by the resolved endpoint only: as in libzmq, unbind takes what lastEndpoint reports.
     this.listeners.set(l.address, l)
-    if (address !== l.address) this.listeners.set(address, l)
     this.lastEndpoint = l.address
     this.events.emit({ type: "bind", address: l.address })
   }
@@ -191,7 +191,7 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     this.assertOpen()
     const l = this.listeners.get(address)
     if (!l) throw zerr("ENOENT", `not bound to ${address}`, address)
-    for (const [k, v] of this.listeners) if (v === l) this.listeners.delete(k)
+    this.listeners.delete(address)
     l.close(true)
     this.events.emit({ type: "close", address: l.address })
   }
@@ -237,7 +237,7 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   }
 
   /** ConnecterHost. */
-  connectEvent(type: "connect" | "connect:delay" | "connect:retry", address: string, interval?: number, error?: Error): void {
+  connectEvent(type: "connect" | "connect:delay" | "connect:retry" | "close", address: string, interval?: number, error?: Error): void {
     if (type === "connect:retry") this.stats.reconnects++
     const ev: { type: typeof type; address: string; interval?: number; error?: Error } = { type, address }
     if (interval !== undefined) ev.interval = interval
@@ -341,9 +341,13 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     return p
   }
 
-  /** Drops a pipe: its outbound queue is discarded; inbound messages already received stay readable. */
+  /**
+   * Drops a pipe with both its queues. RFC 28 (DEALER, ROUTER): the socket "SHALL destroy its double
+   * queue when its peer disconnects and SHALL discard any messages it contains".
+   */
   private removePipe(p: Pipe): void {
     if (p.closed) return
+    this.discardInbound(p)
     p.closed = true
     this.pipes.delete(p)
     p.out.clear()
@@ -422,11 +426,14 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     return undefined
   }
 
-  /** Discards every queued inbound message of a pipe (used when its peer's messages are not wanted). */
-  protected discardInbound(p: Pipe): void {
-    while (p.read()) {
-      // Reading advances the engine if it was paused on a full queue.
+  /** Discards every queued inbound message, of one pipe or of all. */
+  protected discardInbound(p?: Pipe): void {
+    if (p) {
+      // Reading (rather than clearing) lets an engine paused on a full queue go on.
+      while (p.read()) {}
+      return
     }
+    while (this.readFair()) {}
   }
 
   // ---- send ----------------------------------------------------------------------------------
@@ -578,11 +585,9 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       clearTimeout(p.timer)
       p.reject(zerr("EBADF"))
     }
-    const seen = new Set<Listener>()
     for (const l of this.listeners.values()) {
-      if (seen.has(l)) continue
-      seen.add(l)
       l.close(false)
+      this.events.emit({ type: "close", address: l.address })
     }
     this.listeners.clear()
     for (const { connecter } of this.connecters.values()) connecter.stop()

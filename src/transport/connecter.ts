@@ -15,7 +15,7 @@ export interface ConnecterTiming {
 /** What a connecter reports. */
 export interface ConnecterHost {
   connected(sock: NetSocket, c: Connecter): void
-  connectEvent(type: "connect" | "connect:delay" | "connect:retry", address: string, interval?: number, error?: Error): void
+  connectEvent(type: "connect" | "connect:delay" | "connect:retry" | "close", address: string, interval?: number, error?: Error): void
 }
 
 export class Connecter {
@@ -48,6 +48,8 @@ export class Connecter {
         ? netConnect({ host: this.ep.host, port: this.ep.port, noDelay: true })
         : netConnect({ path: this.ep.path })
     this.pending = sock
+    // libzmq reports every asynchronous connect attempt as "connect:delay" before its outcome.
+    this.host.connectEvent("connect:delay", this.address)
     const t = this.timing()
     let timeout: NodeJS.Timeout | undefined
     if (t.connectTimeout > 0) {
@@ -58,7 +60,8 @@ export class Connecter {
       if (this.pending !== sock) return
       this.pending = undefined
       sock.destroy()
-      this.host.connectEvent("connect:delay", this.address, undefined, e)
+      // The failed attempt's descriptor is closed ("close"), then a retry is scheduled.
+      this.host.connectEvent("close", this.address, undefined, e)
       this.retry()
     }
     sock.once("error", onError)
@@ -78,9 +81,12 @@ export class Connecter {
     if (this.stopped || this.timer || this.pending) return
     const t = this.timing()
     if (t.reconnectInterval < 0) return
+    // libzmq's policy: wait the current interval plus a random jitter below the base interval, then
+    // double the current interval up to the maximum when one above the base is set.
     if (this.current < 0) this.current = t.reconnectInterval
-    else if (t.reconnectMaxInterval > 0) this.current = Math.min(this.current * 2, t.reconnectMaxInterval)
-    const interval = this.current
+    const jitter = t.reconnectInterval > 0 ? Math.floor(Math.random() * t.reconnectInterval) : 0
+    const interval = this.current + jitter
+    if (t.reconnectMaxInterval > t.reconnectInterval) this.current = Math.min(this.current * 2, t.reconnectMaxInterval)
     this.host.connectEvent("connect:retry", this.address, interval)
     this.timer = setTimeout(() => this.attempt(), interval)
   }
