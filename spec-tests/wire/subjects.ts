@@ -1,0 +1,220 @@
+/**
+ * Subject selection for the RFC 23/37 wire-conformance tests.
+ *
+ * Each wire test drives one socket under test (the "subject") from a scripted
+ * raw peer (raw-peer.ts) and runs once per subject:
+ *   - "libzmq": zeromq.js 6 (libzmq 4.3.5), the reference implementation;
+ *   - "zmtp":   this project, imported from ../../src/index.js.
+ *
+ * SPEC_SUBJECTS picks the subjects (comma separated, default "zmtp,libzmq"),
+ * the same convention as spec-tests/subjects.ts. This folder keeps its own
+ * small copy so that it does not depend on that file. A subject whose module
+ * cannot be imported (for instance while src/index.ts is still being written)
+ * gets a skipped test that says why, instead of a collection failure.
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { afterEach, describe, it } from "vitest"
+
+/** The module shape every subject provides: the zeromq.js v6 API. */
+export type Zmq = typeof import("zeromq")
+export type SubjectName = "zmtp" | "libzmq"
+export type Transport = "tcp" | "ipc"
+
+/** Stream transports the cheap scenarios run over. */
+export const transports: readonly Transport[] = ["tcp", "ipc"]
+
+/** A subject socket as the tests use it. */
+export type AnySocket =
+  | InstanceType<Zmq["Dealer"]>
+  | InstanceType<Zmq["Router"]>
+  | InstanceType<Zmq["Request"]>
+  | InstanceType<Zmq["Reply"]>
+
+interface Closable {
+  close(): void
+  linger: number
+  readonly closed: boolean
+}
+
+export interface Subject {
+  name: SubjectName
+  zmq?: Zmq
+  skipReason?: string
+}
+
+const REQUIRED_EXPORTS = ["Request", "Reply", "Dealer", "Router"] as const
+
+async function loadSubject(name: SubjectName): Promise<Subject> {
+  try {
+    // The zmtp specifier sits in a variable so that tsc does not type the
+    // module: it must match the zeromq.js types, which is what the cast says.
+    const zmtpSpecifier = "../../src/index.js"
+    const mod = (name === "libzmq" ? await import("zeromq") : await import(/* @vite-ignore */ zmtpSpecifier)) as Zmq
+    const missing = REQUIRED_EXPORTS.filter((k) => typeof (mod as Record<string, unknown>)[k] !== "function")
+    if (missing.length > 0) return { name, skipReason: `module lacks export(s) ${missing.join(", ")}` }
+    return { name, zmq: mod }
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split("\n")[0] : String(err)
+    return { name, skipReason: `import failed: ${msg}` }
+  }
+}
+
+const wanted = (process.env.SPEC_SUBJECTS ?? "zmtp,libzmq")
+  .split(",")
+  .map((s) => s.trim())
+  .filter((s): s is SubjectName => s === "zmtp" || s === "libzmq")
+
+/** The subjects selected by SPEC_SUBJECTS, loaded once per test file. */
+export const subjects: Subject[] = await Promise.all(wanted.map(loadSubject))
+
+/** Handed to each describe body: the subject's module plus cleanup helpers. */
+export interface Ctx {
+  name: SubjectName
+  zmq: Zmq
+  /** Close `sock` (linger 0) after the test. */
+  track<T extends Closable>(sock: T): T
+  /** Run `fn` after the test (raw peers, servers). */
+  defer(fn: () => unknown): void
+  /** Bind `sock` on a fresh endpoint and return the address to connect to. */
+  bindFresh(sock: AnySocket, transport: Transport): Promise<string>
+  /** A fresh ipc endpoint (the file is removed after the test). */
+  ipcEndpoint(): string
+}
+
+let ipcCounter = 0
+
+/** A unique ipc path under os.tmpdir(), short enough for sun_path. */
+export function uniqueIpcPath(): string {
+  ipcCounter += 1
+  const rand = Math.random().toString(36).slice(2, 8)
+  return path.join(os.tmpdir(), `zmtp-wire-${process.pid}-${ipcCounter}-${rand}.sock`)
+}
+
+function makeCtx(subject: Subject): Ctx {
+  const sockets: Closable[] = []
+  const deferred: Array<() => unknown> = []
+  afterEach(async () => {
+    // Subject sockets first, so that none reconnects to a raw listener that
+    // is being torn down; then raw peers, listeners and ipc files.
+    for (const s of sockets.splice(0)) {
+      try {
+        if (!s.closed) {
+          s.linger = 0
+          s.close()
+        }
+      } catch {
+        /* already closed */
+      }
+    }
+    for (const fn of deferred.splice(0).reverse()) {
+      try {
+        await fn()
+      } catch {
+        /* best-effort cleanup */
+      }
+    }
+  })
+  const ctx: Ctx = {
+    name: subject.name,
+    zmq: subject.zmq!,
+    track(sock) {
+      sockets.push(sock)
+      return sock
+    },
+    defer(fn) {
+      deferred.push(fn)
+    },
+    async bindFresh(sock, transport) {
+      if (transport === "tcp") {
+        await sock.bind("tcp://127.0.0.1:*")
+        const ep = sock.lastEndpoint
+        if (!ep) throw new Error("lastEndpoint not set after bind")
+        return ep
+      }
+      const ep = ctx.ipcEndpoint()
+      await sock.bind(ep)
+      return ep
+    },
+    ipcEndpoint() {
+      const p = uniqueIpcPath()
+      deferred.push(() => fs.rmSync(p, { force: true }))
+      return `ipc://${p}`
+    },
+  }
+  return ctx
+}
+
+/**
+ * Run `body` once per selected subject, in a describe block named
+ * "<title> [<subject>]". A subject that failed to load gets a skipped test
+ * that gives the reason.
+ */
+export function describeSubjects(title: string, body: (ctx: Ctx) => void): void {
+  describe.each(subjects)(`${title} [$name]`, (subject) => {
+    if (!subject.zmq) {
+      it.skip(`subject ${subject.name} unavailable: ${subject.skipReason}`, () => {})
+      return
+    }
+    body(makeCtx(subject))
+  })
+}
+
+/**
+ * For a behaviour the RFC asks for but libzmq 4.3.5 does not have: on libzmq
+ * the test is expected to fail (`it.fails`, the name says why), elsewhere it
+ * is an ordinary test.
+ */
+export function itKnownLibzmqDeviation(ctx: Ctx, reason: string) {
+  return (name: string, fn: () => Promise<void>, timeout?: number) => {
+    if (ctx.name === "libzmq") it.fails(`${name} (known libzmq deviation: ${reason})`, fn, timeout)
+    else it(name, fn, timeout)
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Subject-side message helpers
+// ---------------------------------------------------------------------------
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+
+/** The error code of a rejected zeromq.js / zmtp operation. */
+export function codeOf(err: unknown): string | undefined {
+  return typeof err === "object" && err !== null ? (err as { code?: string }).code : undefined
+}
+
+/**
+ * Receive one message within `ms` using the socket's receiveTimeout (so no
+ * receive stays pending); undefined when nothing arrived. An early EAGAIN only
+ * means "nothing yet", so we retry until the deadline.
+ */
+export async function recvWithin(sock: AnySocket, ms: number): Promise<Buffer[] | undefined> {
+  const saved = sock.receiveTimeout
+  const deadline = Date.now() + ms
+  try {
+    for (;;) {
+      sock.receiveTimeout = Math.max(0, deadline - Date.now())
+      try {
+        return await sock.receive()
+      } catch (err) {
+        if (codeOf(err) !== "EAGAIN") throw err
+        if (Date.now() >= deadline) return undefined
+      }
+    }
+  } finally {
+    if (!sock.closed) sock.receiveTimeout = saved
+  }
+}
+
+/** Receive one message that must arrive; returns its frames as strings. */
+export async function recvStrs(sock: AnySocket, ms = 3000): Promise<string[]> {
+  const msg = await recvWithin(sock, ms)
+  if (!msg) throw new Error(`no message arrived within ${ms} ms`)
+  return msg.map((b) => b.toString())
+}
+
+/** True when nothing is waiting on `sock` right now (a receive that may not wait). */
+export async function nothingQueued(sock: AnySocket): Promise<boolean> {
+  return (await recvWithin(sock, 0)) === undefined
+}
