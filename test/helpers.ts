@@ -58,3 +58,65 @@ export async function until(cond: () => boolean, ms = 2000, what = "condition"):
 }
 
 export const transports = ["tcp", "ipc"] as const
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for connect-before-bind tests). */
+export async function freeTcpPort(): Promise<number> {
+  const { createServer } = await import("node:net")
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once("error", reject)
+    srv.listen({ host: "127.0.0.1", port: 0 }, () => {
+      const { port } = srv.address() as { port: number }
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** True if this host can listen on the IPv6 loopback address. */
+export async function hasIpv6Loopback(): Promise<boolean> {
+  const { createServer } = await import("node:net")
+  return new Promise((resolve) => {
+    const srv = createServer()
+    srv.once("error", () => resolve(false))
+    srv.listen({ host: "::1", port: 0 }, () => srv.close(() => resolve(true)))
+  })
+}
+
+/** Records a socket's events (type, address, interval) as they happen, until the socket ends. */
+export function recordEvents(sock: {
+  events: AsyncIterable<{ type: string; address?: string; interval?: number; error?: unknown }>
+}): { type: string; address?: string; interval?: number; error?: unknown }[] {
+  const seen: { type: string; address?: string; interval?: number; error?: unknown }[] = []
+  void (async () => {
+    try {
+      for await (const e of sock.events) seen.push(e)
+    } catch {
+      // The observer ended with the socket.
+    }
+  })()
+  return seen
+}
+
+/**
+ * True if no message arrives within `ms` (a receive with the socket's own receiveTimeout, so no
+ * pending receive is left behind to swallow a later message).
+ */
+export async function nothingArrives(
+  sock: { receiveTimeout: number; receive(): Promise<unknown> },
+  ms = 150,
+): Promise<boolean> {
+  const old = sock.receiveTimeout
+  sock.receiveTimeout = ms
+  try {
+    await sock.receive()
+    return false
+  } catch (e) {
+    if ((e as { code?: string }).code === "EAGAIN") return true
+    throw e
+  } finally {
+    sock.receiveTimeout = old
+  }
+}
+
+/** Payloads of a message as strings. */
+export const strs = (m: Buffer[]) => m.map((f) => f.toString())
