@@ -8,6 +8,7 @@ import * as z from "../src/index.js"
 import { bindEndpoint, cleanupIpc, transports } from "./helpers.js"
 
 const N = 10_000
+const WINDOW = 500
 
 afterEach(cleanupIpc)
 
@@ -40,11 +41,12 @@ for (const transport of transports) {
           })()
           for (let i = 0; i < N; i++) await ours.send(frames(i))
           await receiving
-          const back = (async () => {
-            for (let i = 0; i < N; i++) expect(await ours.receive()).toEqual(frames(i))
-          })()
-          for (let i = 0; i < N; i++) await theirs.send([Buffer.from("zmtp-dealer"), ...frames(i)])
-          await back
+          // A libzmq ROUTER drops what does not fit its high-water mark (RFC 28), so the way back
+          // goes in windows smaller than the mark.
+          for (let w = 0; w < N; w += WINDOW) {
+            for (let i = w; i < w + WINDOW; i++) await theirs.send([Buffer.from("zmtp-dealer"), ...frames(i)])
+            for (let i = w; i < w + WINDOW; i++) expect(await ours.receive()).toEqual(frames(i))
+          }
         } finally {
           ours.close()
           theirs.close()
@@ -71,11 +73,10 @@ for (const transport of transports) {
           })()
           for (let i = 0; i < N; i++) await theirs.send(frames(i))
           await receiving
-          const back = (async () => {
-            for (let i = 0; i < N; i++) expect(await theirs.receive()).toEqual(frames(i))
-          })()
-          for (let i = 0; i < N; i++) await ours.send([Buffer.from("libzmq-dealer"), ...frames(i)])
-          await back
+          for (let w = 0; w < N; w += WINDOW) {
+            for (let i = w; i < w + WINDOW; i++) await ours.send([Buffer.from("libzmq-dealer"), ...frames(i)])
+            for (let i = w; i < w + WINDOW; i++) expect(await theirs.receive()).toEqual(frames(i))
+          }
         } finally {
           ours.close()
           theirs.close()

@@ -56,6 +56,11 @@ export class FrameDecoder {
   /** Frames of the multipart message being received. */
   private frames: Buffer[] = []
   private pending: Buffer | undefined
+  /**
+   * A frame put in front of every message (a ROUTER's routing id for this peer), so that the message
+   * array is built once in its final shape.
+   */
+  prefix: Buffer | undefined
   /** The error that stopped the decoder, if any. */
   error: ProtocolError | undefined
 
@@ -71,7 +76,7 @@ export class FrameDecoder {
 
   /** Number of complete frames of a message still being received (a partial message is never delivered). */
   get partialFrames(): number {
-    return this.frames.length
+    return this.frames.length - (this.frames.length > 0 && this.frames[0] === this.prefix ? 1 : 0)
   }
 
   /** Feeds a chunk. Returns the protocol error that stopped decoding, once; otherwise undefined. */
@@ -189,6 +194,7 @@ export class FrameDecoder {
       this.sink.command(body)
       return false
     }
+    if (this.frames.length === 0 && this.prefix) this.frames.push(this.prefix)
     this.frames.push(body)
     if (flags & FLAG_MORE) return false
     const msg = this.frames

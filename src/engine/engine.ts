@@ -191,6 +191,7 @@ export class Engine implements DecoderSink, PipeEngine {
     if (res instanceof ZmtpError) throw res
     this.pipe = res
     res.engine = this
+    this.decoder!.prefix = res.inboundPrefix
     this.state = State.Traffic
     this.startHeartbeats()
     if (res.out.length > 0) this.kick()

@@ -40,6 +40,8 @@ export class Pipe {
   routingKey: string | undefined
   /** The peer's READY metadata from the last handshake. */
   peer: Metadata | undefined
+  /** Frame the engine puts in front of each inbound message (a ROUTER's routing id for the peer). */
+  inboundPrefix: Buffer | undefined
   /** ZMQ_CONNECT_ROUTING_ID given for this pipe's connect (ROUTER), or null. */
   presetRoutingId: string | null = null
   /** True once an engine has completed a handshake on this pipe. */
@@ -113,7 +115,9 @@ export class Pipe {
   /** Takes the next inbound message. */
   read(): Buffer[] | undefined {
     const m = this.in.shift()
-    if (m && this.readBlocked && this.in.length < this.recvHwm) {
+    // Reading resumes at the low-water mark, half the high-water mark as libzmq computes it, so that
+    // a full queue does not wake the decoder for every single message taken.
+    if (m && this.readBlocked && this.in.length <= (this.recvHwm + 1) >> 1) {
       this.readBlocked = false
       this.engine?.resumeRead()
     }

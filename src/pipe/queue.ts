@@ -1,44 +1,51 @@
-/** A FIFO of values over an array with a moving head: O(1) push and shift, compacted lazily. */
+/** A FIFO over a growable ring buffer: O(1) push and shift, no per-item allocation. */
 export class Queue<T> {
-  private items: (T | undefined)[] = []
+  private buf: (T | undefined)[] = new Array(16)
   private head = 0
+  private size = 0
 
   get length(): number {
-    return this.items.length - this.head
+    return this.size
   }
 
   push(v: T): void {
-    this.items.push(v)
+    if (this.size === this.buf.length) this.grow()
+    this.buf[(this.head + this.size) & (this.buf.length - 1)] = v
+    this.size++
   }
 
   peek(): T | undefined {
-    return this.items[this.head]
+    return this.size === 0 ? undefined : this.buf[this.head]
   }
 
   shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined
-    const v = this.items[this.head]
-    this.items[this.head++] = undefined
-    if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    } else if (this.head === this.items.length) {
-      this.items.length = 0
-      this.head = 0
-    }
+    if (this.size === 0) return undefined
+    const v = this.buf[this.head]
+    this.buf[this.head] = undefined
+    this.head = (this.head + 1) & (this.buf.length - 1)
+    this.size--
     return v
   }
 
-  /** Removes and returns every item. */
+  /** Removes and returns every item, oldest first. */
   drain(): T[] {
-    const out = this.items.slice(this.head) as T[]
-    this.items = []
-    this.head = 0
+    const out = new Array<T>(this.size)
+    for (let i = 0; i < out.length; i++) out[i] = this.shift() as T
     return out
   }
 
   clear(): void {
-    this.items = []
+    this.buf = new Array(16)
+    this.head = 0
+    this.size = 0
+  }
+
+  private grow(): void {
+    // Capacity stays a power of two so that the index wraps with a mask.
+    const old = this.buf
+    const next = new Array<T | undefined>(old.length * 2)
+    for (let i = 0; i < this.size; i++) next[i] = old[(this.head + i) & (old.length - 1)]
+    this.buf = next
     this.head = 0
   }
 }

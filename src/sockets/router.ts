@@ -72,6 +72,7 @@ export class Router extends SocketBase {
     }
     this.ignored.delete(p)
     p.routingId = id
+    p.inboundPrefix = id
     p.routingKey = key
     this.routes.set(key, p)
   }
@@ -112,8 +113,8 @@ export class Router extends SocketBase {
       const r = this.readFair()
       if (!r) return undefined
       const [m, p] = r
+      // The engine already put the routing id in front (Pipe.inboundPrefix).
       if (this.ignored.has(p) || !p.routingId) continue
-      m.unshift(p.routingId)
       return m
     }
   }

@@ -1,0 +1,241 @@
+/**
+ * RpcServer: runs handlers by method name behind REP sockets (RFC 28), usually connected to a
+ * broker's DEALER backend over ipc (the founding design: clients -> ROUTER | broker | DEALER -> REP).
+ *
+ * Concurrency: a REP socket answers one request at a time (RFC 28: it "SHALL NOT" take the next
+ * request before it has replied), so the server opens `concurrency` REP sockets to each endpoint
+ * and runs one receive -> handle -> reply loop per socket. The broker's DEALER round-robins requests
+ * over all of them, so up to `concurrency` async handlers run at once per server. We keep REP rather
+ * than a DEALER-based server so the server speaks plain REQ/REP and works behind any broker,
+ * including libzmq's zmq_proxy, and behind nothing at all (a REQ connecting straight to it).
+ *
+ * Calls and casts:
+ * - a call's reply is sent when its handler has finished (its result, or its error);
+ * - a cast is acknowledged as soon as the request is read and a handler for it exists; the handler
+ *   then runs in the background and its outcome is reported only to `onError` (if it fails).
+ *
+ * Retries never run a handler twice: the outcome of each call id is kept in a bounded
+ * {@link OutcomeCache}, and a request whose id is there gets the remembered reply (or waits for the
+ * running one). The guarantee holds per server process: two servers behind one broker do not share
+ * their caches, so a retry that the broker routes to the other server runs there too.
+ */
+import { Reply } from "../sockets/reply.js"
+import type { SocketOptions } from "../options.js"
+import { RpcError, toWireError, type WireError } from "./errors.js"
+import { OutcomeCache } from "./outcome-cache.js"
+import {
+  DEFAULT_TOPIC,
+  KIND_CAST,
+  STATUS_ACK,
+  STATUS_ERROR,
+  STATUS_OK,
+  decodeRequest,
+  encodeError,
+  encodeReply,
+  type RequestBody,
+} from "./protocol.js"
+
+/** What a handler learns about the call besides its params. */
+export interface CallContext {
+  /** The call id (unchanged across retries). */
+  id: string
+  method: string
+  /** The topic the client named. */
+  topic: string
+  /** True for a cast (the caller has its acknowledgement already). */
+  cast: boolean
+}
+
+/** A method implementation. May be async; what it throws goes back to the caller as a RemoteError. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Handler = (params: any, ctx: CallContext) => unknown
+
+export interface RpcServerOptions {
+  /** REP sockets per connected endpoint, i.e. calls handled at once per endpoint. Default 16. */
+  concurrency: number
+  /** The topic served; requests naming another topic are refused with ERR_RPC_TOPIC. "*" serves any. Default "default". */
+  topic: string
+  /** Finished call outcomes remembered for retries (0: no deduplication). Default 10000. */
+  cacheSize: number
+  /** Options for each REP socket (zeromq.js names). Default `{ linger: 0 }`. */
+  socketOptions: Partial<SocketOptions>
+  /** Told about failures no caller hears of: a cast handler that threw. */
+  onError: (err: unknown, ctx: CallContext) => void
+}
+
+/** Counters, readable at any time. */
+export interface RpcServerStats {
+  /** Requests read (calls and casts, including duplicates and bad ones). */
+  requests: number
+  /** Handler invocations. */
+  executions: number
+  /** Requests answered from the outcome cache (retries). */
+  duplicates: number
+  /** Handlers that threw. */
+  failures: number
+  /** Requests that could not be read (bad msgpack, wrong version, ...). */
+  protocolErrors: number
+}
+
+export class RpcServer {
+  private readonly handlers = new Map<string, Handler>()
+  private readonly options: RpcServerOptions
+  private readonly cache: OutcomeCache
+  private readonly sockets: Reply[] = []
+  private readonly loops: Promise<void>[] = []
+  private closing = false
+  private readonly counters: RpcServerStats = { requests: 0, executions: 0, duplicates: 0, failures: 0, protocolErrors: 0 }
+
+  constructor(handlers: Record<string, Handler> = {}, options: Partial<RpcServerOptions> = {}) {
+    this.options = {
+      concurrency: options.concurrency ?? 16,
+      topic: options.topic ?? DEFAULT_TOPIC,
+      cacheSize: options.cacheSize ?? 10_000,
+      socketOptions: options.socketOptions ?? { linger: 0 },
+      onError: options.onError ?? (() => {}),
+    }
+    if (!Number.isInteger(this.options.concurrency) || this.options.concurrency < 1) {
+      throw new RpcError("EINVAL", "concurrency must be a positive integer")
+    }
+    this.cache = new OutcomeCache(this.options.cacheSize)
+    for (const [name, fn] of Object.entries(handlers)) this.handle(name, fn)
+  }
+
+  /** Adds (or replaces) the handler of a method. */
+  handle(method: string, fn: Handler): this {
+    if (typeof fn !== "function") throw new RpcError("EINVAL", `handler of ${method} is not a function`)
+    this.handlers.set(method, fn)
+    return this
+  }
+
+  /** The topic this server serves. */
+  get topic(): string {
+    return this.options.topic
+  }
+
+  /**
+   * Connects `concurrency` REP sockets to an endpoint (a broker backend, usually ipc). Returns at once;
+   * the sockets connect and reconnect in the background. Throws EINVAL/EPROTONOSUPPORT for a bad endpoint.
+   */
+  connect(endpoint: string): void {
+    if (this.closing) throw new RpcError("ERR_RPC_CLOSED", "server is closed")
+    for (let i = 0; i < this.options.concurrency; i++) {
+      const rep = new Reply(this.options.socketOptions)
+      try {
+        rep.connect(endpoint)
+      } catch (e) {
+        rep.close()
+        throw e
+      }
+      this.sockets.push(rep)
+      this.loops.push(this.serve(rep))
+    }
+  }
+
+  /** Counters since start. */
+  get stats(): RpcServerStats {
+    return { ...this.counters }
+  }
+
+  /** Stops serving: closes every socket; resolves when the loops have ended. Running handlers finish unobserved. */
+  async close(): Promise<void> {
+    this.closing = true
+    for (const s of this.sockets) if (!s.closed) s.close()
+    await Promise.all(this.loops)
+  }
+
+  private async serve(rep: Reply): Promise<void> {
+    while (!rep.closed) {
+      let msg: Buffer[]
+      try {
+        msg = await rep.receive()
+      } catch {
+        // Only a closed socket makes receive fail here (no receiveTimeout is set).
+        return
+      }
+      const reply = await this.dispatch(msg)
+      try {
+        await rep.send(reply)
+      } catch {
+        return
+      }
+    }
+  }
+
+  /** Reads one request and produces its encoded reply. Never throws. */
+  private async dispatch(msg: Buffer[]): Promise<Buffer> {
+    this.counters.requests++
+    // [topic, body]; a one-frame message (a plain REQ, not our client) has no topic.
+    const topic = msg.length >= 2 ? msg[0]!.toString() : ""
+    let req: RequestBody
+    try {
+      req = decodeRequest(msg[msg.length - 1]!)
+    } catch (e) {
+      this.counters.protocolErrors++
+      const err = e as RpcError & { callId?: string }
+      return encodeError(err.callId ?? "", { name: "RpcError", message: err.message, code: err.code })
+    }
+    const cached = this.cache.get(req.id)
+    if (cached) {
+      // A retry: answer with the first attempt's outcome, waiting for it if it is still running.
+      this.counters.duplicates++
+      return cached.reply ?? (await cached.done)
+    }
+    const record = this.cache.begin(req.id)
+    const reply = await this.execute(req, topic)
+    record(reply)
+    return reply
+  }
+
+  private async execute(req: RequestBody, topic: string): Promise<Buffer> {
+    if (this.options.topic !== "*" && topic !== this.options.topic) {
+      return encodeError(req.id, {
+        name: "RpcError",
+        code: "ERR_RPC_TOPIC",
+        message: `this server serves topic ${JSON.stringify(this.options.topic)}, not ${JSON.stringify(topic)}`,
+      })
+    }
+    const handler = this.handlers.get(req.method)
+    if (!handler) {
+      return encodeError(req.id, { name: "RpcError", code: "ERR_RPC_NO_METHOD", message: `no method ${JSON.stringify(req.method)}` })
+    }
+    const ctx: CallContext = { id: req.id, method: req.method, topic, cast: req.kind === KIND_CAST }
+    if (ctx.cast) {
+      // Acknowledge first: setImmediate lets the serve loop queue the ack before the handler starts.
+      setImmediate(() => {
+        void this.invoke(handler, req.params, ctx).then((r) => {
+          if (!r.ok) this.options.onError(r.error, ctx)
+        })
+      })
+      return encodeReply(STATUS_ACK, req.id, null)
+    }
+    const r = await this.invoke(handler, req.params, ctx)
+    if (!r.ok) return this.encodeFailure(req.id, r.error)
+    try {
+      return encodeReply(STATUS_OK, req.id, r.value)
+    } catch (e) {
+      return encodeError(req.id, { name: "RpcError", code: "ERR_RPC_ENCODE", message: `the result of ${req.method} cannot be encoded: ${(e as Error).message}` })
+    }
+  }
+
+  private async invoke(handler: Handler, params: unknown, ctx: CallContext): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+    this.counters.executions++
+    try {
+      return { ok: true, value: await handler(params, ctx) }
+    } catch (error) {
+      this.counters.failures++
+      return { ok: false, error }
+    }
+  }
+
+  private encodeFailure(id: string, error: unknown): Buffer {
+    const wire: WireError = toWireError(error)
+    try {
+      return encodeReply(STATUS_ERROR, id, wire)
+    } catch {
+      // Its `data` could not be encoded: send the rest.
+      delete wire.data
+      return encodeReply(STATUS_ERROR, id, wire)
+    }
+  }
+}
