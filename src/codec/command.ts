@@ -57,13 +57,13 @@ export function decodeMetadata(data: Buffer): Metadata {
   let i = 0
   while (i < data.length) {
     const nameLen = data[i]!
-    if (nameLen === 0) throw new ProtocolError("ERR_ZMTP_COMMAND", "zero-sized property name")
-    if (i + 1 + nameLen + 4 > data.length) throw new ProtocolError("ERR_ZMTP_COMMAND", "property name runs past the command")
+    if (nameLen === 0) throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", "zero-sized property name")
+    if (i + 1 + nameLen + 4 > data.length) throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", "property name runs past the command")
     const name = data.toString("latin1", i + 1, i + 1 + nameLen).toLowerCase()
     i += 1 + nameLen
     const valueLen = data.readUInt32BE(i)
     i += 4
-    if (valueLen > data.length - i) throw new ProtocolError("ERR_ZMTP_COMMAND", `property ${name} runs past the command`)
+    if (valueLen > data.length - i) throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", `property ${name} runs past the command`)
     props.set(name, data.subarray(i, i + valueLen))
     i += valueLen
   }

@@ -81,7 +81,8 @@ export class Engine implements DecoderSink, PipeEngine {
   ) {
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
     socket.on("end", () => this.close(undefined))
-    socket.on("error", (e: NodeJS.ErrnoException) => this.close(new ZmtpError("ECONNREFUSED", e.message, address)))
+    // A reset or broken connection is a plain disconnect, as libzmq reports it.
+    socket.on("error", () => this.close(undefined))
     socket.on("close", () => this.close(undefined))
     socket.on("drain", () => {
       this.waitingDrain = false
@@ -118,7 +119,7 @@ export class Engine implements DecoderSink, PipeEngine {
         const g = this.greeting.greeting
         if (!g) return
         if (g.mechanism !== this.mechanism.name) {
-          throw new ProtocolError("ERR_ZMTP_MECHANISM", `peer mechanism ${g.mechanism} does not match ${this.mechanism.name}`)
+          throw new ProtocolError("ERR_ZMTP_MECHANISM_MISMATCH", `peer mechanism ${g.mechanism} does not match ${this.mechanism.name}`)
         }
         // Major > 3 speaks at least 3.1 (RFC 37 version negotiation).
         this.peerMinor = g.major > 3 ? 1 : g.minor
@@ -144,7 +145,7 @@ export class Engine implements DecoderSink, PipeEngine {
   message(frames: Buffer[]): boolean {
     if (this.state !== State.Traffic) {
       // A message before the handshake completed is a violation; nothing of it is delivered.
-      throw new ProtocolError("ERR_ZMTP_FRAME", "message received before the handshake completed")
+      throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "message received before the handshake completed")
     }
     return this.pipe!.deliver(frames)
   }

@@ -27,6 +27,6 @@ export class NullMechanism implements Mechanism {
     if (cmd.name === "ERROR") {
       throw new ProtocolError("ERR_ZMTP_PEER_ERROR", `peer refused the handshake: ${decodeErrorReason(cmd.data)}`)
     }
-    throw new ProtocolError("ERR_ZMTP_COMMAND", `unexpected ${cmd.name} command during the NULL handshake`)
+    throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", `unexpected ${cmd.name} command during the NULL handshake`)
   }
 }

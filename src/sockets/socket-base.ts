@@ -309,12 +309,13 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     this.stats.bytesOut += engine.bytesOut
     const pipe = engine.attachedPipe
     if (error && error.code.startsWith("ERR_ZMTP")) this.stats.protocolErrors++
-    if (!handshaken) {
-      if (error && !this.isClosed) {
-        const type = error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || error.code === "ECONNREFUSED" ? "handshake:error:other" : "handshake:error:protocol"
-        this.events.emit({ type, address: engine.address, error })
+    if (!this.isClosed) {
+      // libzmq reports a failed handshake as handshake:error:* then disconnect; a peer refused for
+      // its socket type only as disconnect.
+      if (!handshaken && error && error.code !== "ERR_ZMTP_SOCKET_TYPE") {
+        const other = error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
+        this.events.emit({ type: other ? "handshake:error:other" : "handshake:error:protocol", address: engine.address, error })
       }
-    } else if (!this.isClosed) {
       this.events.emit({ type: "disconnect", address: engine.address })
     }
     if (origin instanceof Connecter) {

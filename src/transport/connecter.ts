@@ -81,12 +81,16 @@ export class Connecter {
     if (this.stopped || this.timer || this.pending) return
     const t = this.timing()
     if (t.reconnectInterval < 0) return
-    // libzmq's policy: wait the current interval plus a random jitter below the base interval, then
-    // double the current interval up to the maximum when one above the base is set.
-    if (this.current < 0) this.current = t.reconnectInterval
-    const jitter = t.reconnectInterval > 0 ? Math.floor(Math.random() * t.reconnectInterval) : 0
-    const interval = this.current + jitter
-    if (t.reconnectMaxInterval > t.reconnectInterval) this.current = Math.min(this.current * 2, t.reconnectMaxInterval)
+    // libzmq 4.3.5's policy (stream_connecter_base get_new_reconnect_ivl): with a maximum set, the
+    // wait doubles from the base and is capped; without one, it is the base plus a random jitter
+    // below the base, so that many clients do not come back in step.
+    let interval: number
+    if (t.reconnectMaxInterval > 0) {
+      this.current = Math.min(this.current < 0 ? t.reconnectInterval : this.current * 2, t.reconnectMaxInterval)
+      interval = this.current
+    } else {
+      interval = t.reconnectInterval + (t.reconnectInterval > 0 ? Math.floor(Math.random() * t.reconnectInterval) : 0)
+    }
     this.host.connectEvent("connect:retry", this.address, interval)
     this.timer = setTimeout(() => this.attempt(), interval)
   }

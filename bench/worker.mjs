@@ -1,0 +1,445 @@
+// One benchmark process: forked by bench/run.mjs with a JSON config in argv[2], it plays one role
+// for one implementation and talks to the parent over the fork IPC channel:
+//   worker -> parent  { type: "ready", ... }   set up (bound or connected), waiting for orders
+//   parent -> worker  { type: "go" | "expect" | "drain", ... }
+//   worker -> parent  { type: "sent" | "result", ... }
+//   parent -> worker  { type: "stop" }          close everything and exit
+//   worker -> parent  { type: "error", message } and exit 1 on any failure
+// The zmtp and zeromq.js code paths are the same code (the APIs match); "raw" uses raw-zmtp.mjs.
+// Socket code is written the way users write it: `await sock.send()` in a loop, `for await` or
+// `await receive()` to read.
+
+import { performance } from "node:perf_hooks"
+import * as raw from "./raw-zmtp.mjs"
+
+const cfg = JSON.parse(process.argv[2])
+const now = () => performance.now()
+
+// Never outlive the parent: if the IPC channel goes away, so does this process.
+process.on("disconnect", () => process.exit(3))
+
+const commands = []
+const waiters = []
+let onStop = async () => {}
+process.on("message", (m) => {
+  if (m.type === "stop") {
+    Promise.resolve()
+      .then(() => onStop())
+      .catch(() => {})
+      .finally(() => setImmediate(() => process.exit(0)))
+    return
+  }
+  const i = waiters.findIndex((w) => w.type === m.type)
+  if (i >= 0) waiters.splice(i, 1)[0].resolve(m)
+  else commands.push(m)
+})
+
+/** The next command of this type from the parent. */
+function command(type) {
+  const i = commands.findIndex((c) => c.type === type)
+  if (i >= 0) return Promise.resolve(commands.splice(i, 1)[0])
+  return new Promise((resolve) => waiters.push({ type, resolve }))
+}
+
+const tell = (m) => process.send(m)
+
+function peakRssBytes() {
+  // ru_maxrss: the process's peak resident set, in KiB on Linux.
+  return process.resourceUsage().maxRSS * 1024
+}
+
+function percentiles(samples, n) {
+  const a = samples.subarray(0, n).sort()
+  const at = (q) => (n === 0 ? NaN : a[Math.min(n - 1, Math.floor(q * (n - 1)))])
+  let sum = 0
+  for (let i = 0; i < n; i++) sum += a[i]
+  return { p50: at(0.5), p99: at(0.99), mean: n ? sum / n : NaN, max: n ? a[n - 1] : NaN }
+}
+
+async function loadZmq() {
+  if (cfg.impl === "zeromq") return import("zeromq")
+  if (cfg.impl === "zmtp") return import(cfg.zmtpModule)
+  throw new Error(`no socket library for impl ${cfg.impl}`)
+}
+
+// ---- one-way throughput DEALER -> ROUTER -------------------------------------------------------
+
+/** Receiver side shared by zmq-like and raw: counts messages and times first-to-last. */
+function makeCounter() {
+  const st = { count: 0, first: 0, t0: 0, t1: 0, expect: -1, done: false }
+  st.add = (m) => {
+    const t = now()
+    if (st.count === 0) {
+      st.t0 = t
+      st.first = m
+    }
+    st.count += m
+    st.t1 = t
+    st.check()
+  }
+  st.check = () => {
+    if (st.done || st.expect < 0 || st.count < st.expect) return
+    st.done = true
+    tell({ type: "result", count: st.count, measured: st.count - st.first, elapsedMs: st.t1 - st.t0 })
+  }
+  command("expect").then((m) => {
+    st.expect = m.n
+    st.check()
+  })
+  return st
+}
+
+async function tpRecv() {
+  const st = makeCounter()
+  if (cfg.impl === "raw") {
+    const peers = []
+    const { server, endpoint } = await raw.listen(cfg.endpoint, "ROUTER", ({ sock, rest }) => {
+      peers.push(sock)
+      const counter = new raw.MessageCounter()
+      const onChunk = (chunk) => {
+        const m = counter.push(chunk)
+        if (m > 0) st.add(m)
+      }
+      if (rest.length) onChunk(rest)
+      sock.on("data", onChunk)
+    })
+    onStop = async () => {
+      for (const s of peers) s.destroy()
+      server.close()
+    }
+    tell({ type: "ready", endpoint })
+    return
+  }
+  const zmq = await loadZmq()
+  const router = new zmq.Router()
+  await router.bind(cfg.endpoint)
+  onStop = async () => router.close()
+  tell({ type: "ready", endpoint: router.lastEndpoint })
+  try {
+    for await (const [, body] of router) {
+      if (body.length !== cfg.size) throw new Error(`got ${body.length} octets, want ${cfg.size}`)
+      st.add(1)
+    }
+  } catch (e) {
+    if (!router.closed) throw e
+  }
+}
+
+async function tpSend() {
+  const payload = Buffer.alloc(cfg.size, 0x61)
+  if (cfg.impl === "raw") {
+    const { sock } = await raw.connect(cfg.endpoint, "DEALER")
+    onStop = async () => sock.destroy()
+    tell({ type: "ready" })
+    await command("go")
+    // The ceiling: pre-framed messages, ~64 KiB per write, waiting only for 'drain'.
+    const { chunk, messages } = raw.buildChunk([payload])
+    const deadline = now() + cfg.durationMs
+    let n = 0
+    while (n < cfg.maxCount && now() < deadline) {
+      n += messages
+      if (!sock.write(chunk)) await new Promise((r) => sock.once("drain", r))
+    }
+    tell({ type: "sent", n })
+    return
+  }
+  const zmq = await loadZmq()
+  const dealer = new zmq.Dealer()
+  dealer.connect(cfg.endpoint)
+  onStop = async () => dealer.close()
+  tell({ type: "ready" })
+  await command("go")
+  const deadline = now() + cfg.durationMs
+  let n = 0
+  for (;;) {
+    await dealer.send(payload)
+    n++
+    if (n >= cfg.maxCount || ((n & 255) === 0 && now() >= deadline)) break
+  }
+  tell({ type: "sent", n })
+}
+
+// ---- REQ <-> REP latency -----------------------------------------------------------------------
+
+async function latServer() {
+  if (cfg.impl === "raw") {
+    const peers = []
+    const { server, endpoint } = await raw.listen(cfg.endpoint, "REP", ({ sock, rest }) => {
+      peers.push(sock)
+      // A REP echo: the request's envelope (empty delimiter) and body go back as they came.
+      const reader = new raw.MessageReader((frames) => sock.write(raw.encodeMessage(frames)))
+      if (rest.length) reader.push(rest)
+      sock.on("data", (c) => reader.push(c))
+    })
+    onStop = async () => {
+      for (const s of peers) s.destroy()
+      server.close()
+    }
+    tell({ type: "ready", endpoint })
+    return
+  }
+  const zmq = await loadZmq()
+  const rep = new zmq.Reply()
+  await rep.bind(cfg.endpoint)
+  onStop = async () => rep.close()
+  tell({ type: "ready", endpoint: rep.lastEndpoint })
+  await echo(rep)
+}
+
+async function echo(rep) {
+  try {
+    for await (const [msg] of rep) await rep.send(msg)
+  } catch (e) {
+    if (!rep.closed) throw e
+  }
+}
+
+/** Runs `call` until the deadline (after a warm-up) and returns latency figures in microseconds. */
+async function timeCalls(call, samples) {
+  for (let i = 0; i < cfg.warmup; i++) await call()
+  const start = now()
+  const deadline = start + cfg.durationMs
+  let n = 0
+  while (n < samples.length) {
+    const t = now()
+    await call()
+    const t2 = now()
+    samples[n++] = (t2 - t) * 1000
+    if (t2 >= deadline) break
+  }
+  const elapsedMs = now() - start
+  // `samples` (sorted by percentiles()) stays in this process: brokerClients pools them.
+  return { count: n, elapsedMs, samples, ...percentiles(samples, n) }
+}
+
+async function latClient() {
+  const payload = Buffer.alloc(cfg.size, 0x62)
+  const samples = new Float64Array(cfg.maxCount)
+  let call
+  if (cfg.impl === "raw") {
+    const { sock, rest } = await raw.connect(cfg.endpoint, "REQ")
+    onStop = async () => sock.destroy()
+    // RFC 28: a REQ request is an empty delimiter frame, then the body.
+    const request = raw.encodeMessage([Buffer.alloc(0), payload])
+    let pending = null
+    const reader = new raw.MessageReader((frames) => {
+      const p = pending
+      pending = null
+      if (frames[frames.length - 1].length !== cfg.size) p.reject(new Error("raw: bad reply"))
+      else p.resolve()
+    })
+    if (rest.length) reader.push(rest)
+    sock.on("data", (c) => reader.push(c))
+    call = () =>
+      new Promise((resolve, reject) => {
+        pending = { resolve, reject }
+        sock.write(request)
+      })
+  } else {
+    const zmq = await loadZmq()
+    const req = new zmq.Request()
+    req.connect(cfg.endpoint)
+    onStop = async () => req.close()
+    call = async () => {
+      await req.send(payload)
+      const [reply] = await req.receive()
+      if (reply.length !== cfg.size) throw new Error("bad reply")
+    }
+  }
+  tell({ type: "ready" })
+  await command("go")
+  const { samples: _s, ...result } = await timeCalls(call, samples)
+  tell({ type: "result", ...result })
+}
+
+// ---- broker: REQ clients -> Proxy(ROUTER/DEALER) -> REP workers --------------------------------
+
+async function brokerProxy() {
+  const zmq = await loadZmq()
+  if (typeof zmq.Proxy !== "function") {
+    tell({ type: "skip", reason: `${cfg.impl} exports no Proxy class` })
+    return
+  }
+  const proxy = new zmq.Proxy(new zmq.Router(), new zmq.Dealer())
+  await proxy.frontEnd.bind(cfg.frontend)
+  await proxy.backEnd.bind(cfg.backend)
+  const running = proxy.run()
+  onStop = async () => {
+    proxy.terminate()
+    await Promise.race([running.catch(() => {}), new Promise((r) => setTimeout(r, 2000))])
+  }
+  tell({ type: "ready", frontend: proxy.frontEnd.lastEndpoint, backend: proxy.backEnd.lastEndpoint })
+  await running
+}
+
+async function brokerWorkers() {
+  const zmq = await loadZmq()
+  const reps = []
+  for (let i = 0; i < cfg.workers; i++) {
+    const rep = new zmq.Reply()
+    rep.connect(cfg.endpoint)
+    reps.push(rep)
+  }
+  onStop = async () => {
+    for (const r of reps) r.close()
+  }
+  tell({ type: "ready" })
+  await Promise.all(reps.map(echo))
+}
+
+async function brokerClients() {
+  const zmq = await loadZmq()
+  const payload = Buffer.alloc(cfg.size, 0x63)
+  const reqs = []
+  for (let i = 0; i < cfg.clients; i++) {
+    const req = new zmq.Request()
+    req.connect(cfg.endpoint)
+    reqs.push(req)
+  }
+  onStop = async () => {
+    for (const r of reqs) r.close()
+  }
+  tell({ type: "ready" })
+  await command("go")
+  const per = Math.floor(cfg.maxCount / cfg.clients)
+  const runs = await Promise.all(
+    reqs.map((req) =>
+      timeCalls(async () => {
+        await req.send(payload)
+        const [reply] = await req.receive()
+        if (reply.length !== cfg.size) throw new Error("bad reply")
+      }, new Float64Array(per)),
+    ),
+  )
+  tell({ type: "result", ...mergeRuns(runs) })
+}
+
+/** Pools the clients' samples: percentiles over every call, rate over the longest client's time. */
+function mergeRuns(runs) {
+  let count = 0
+  let elapsedMs = 0
+  for (const r of runs) {
+    count += r.count
+    elapsedMs = Math.max(elapsedMs, r.elapsedMs)
+  }
+  const all = new Float64Array(count)
+  let o = 0
+  for (const r of runs) {
+    all.set(r.samples.subarray(0, r.count), o)
+    o += r.count
+  }
+  return { count, elapsedMs, ...percentiles(all, count) }
+}
+
+// ---- peak RSS under a 1,000,000-message burst -------------------------------------------------
+
+async function rssRecv() {
+  let count = 0
+  let expect = -1
+  let finish
+  const finished = new Promise((r) => (finish = r))
+  if (cfg.impl === "raw") {
+    const peers = []
+    let drained = false
+    const { server, endpoint } = await raw.listen(cfg.endpoint, "ROUTER", ({ sock, rest }) => {
+      peers.push(sock)
+      const counter = new raw.MessageCounter()
+      const onChunk = (chunk) => {
+        count += counter.push(chunk)
+        if (expect >= 0 && count >= expect) finish()
+      }
+      // Paused: the kernel buffers fill and the sender's writes stop draining.
+      if (!drained) sock.pause()
+      if (rest.length) onChunk(rest)
+      sock.on("data", onChunk)
+    })
+    onStop = async () => {
+      for (const s of peers) s.destroy()
+      server.close()
+    }
+    const baseline = process.memoryUsage().rss
+    tell({ type: "ready", endpoint, baseline })
+    const m = await command("drain")
+    expect = m.n
+    drained = true
+    const t0 = now()
+    for (const s of peers) s.resume()
+    if (count >= expect) finish()
+    await finished
+    tell({ type: "result", count, drainMs: now() - t0, baseline, peak: peakRssBytes() })
+    return
+  }
+  const zmq = await loadZmq()
+  const router = new zmq.Router()
+  await router.bind(cfg.endpoint)
+  onStop = async () => router.close()
+  const baseline = process.memoryUsage().rss
+  tell({ type: "ready", endpoint: router.lastEndpoint, baseline })
+  // Paused: nobody calls receive() until the parent says so.
+  const m = await command("drain")
+  expect = m.n
+  const t0 = now()
+  while (count < expect) {
+    await router.receive()
+    count++
+  }
+  tell({ type: "result", count, drainMs: now() - t0, baseline, peak: peakRssBytes() })
+}
+
+async function rssSend() {
+  const payload = Buffer.alloc(cfg.size, 0x64)
+  // How far the burst got while the receiver was paused: bounded by the high-water marks and the
+  // kernel's socket buffers when back-pressure works, the whole burst when it does not. The reply
+  // comes only when the send loop yields to the event loop, i.e. once a send has to wait.
+  let n = 0
+  command("progress").then(() => tell({ type: "progress", n }))
+  if (cfg.impl === "raw") {
+    const { sock } = await raw.connect(cfg.endpoint, "DEALER")
+    onStop = async () => sock.destroy()
+    const baseline = process.memoryUsage().rss
+    tell({ type: "ready", baseline })
+    await command("go")
+    const t0 = now()
+    const { chunk, messages } = raw.buildChunk([payload])
+    while (n < cfg.count) {
+      const k = Math.min(messages, cfg.count - n)
+      const c = k === messages ? chunk : chunk.subarray(0, (chunk.length / messages) * k)
+      n += k
+      if (!sock.write(c)) await new Promise((r) => sock.once("drain", r))
+    }
+    tell({ type: "sent", n, sendMs: now() - t0, baseline, peak: peakRssBytes() })
+    return
+  }
+  const zmq = await loadZmq()
+  const dealer = new zmq.Dealer()
+  dealer.connect(cfg.endpoint)
+  onStop = async () => dealer.close()
+  const baseline = process.memoryUsage().rss
+  tell({ type: "ready", baseline })
+  await command("go")
+  const t0 = now()
+  while (n < cfg.count) {
+    await dealer.send(payload)
+    n++
+  }
+  tell({ type: "sent", n, sendMs: now() - t0, baseline, peak: peakRssBytes() })
+}
+
+const roles = {
+  "tp-recv": tpRecv,
+  "tp-send": tpSend,
+  "lat-server": latServer,
+  "lat-client": latClient,
+  "broker-proxy": brokerProxy,
+  "broker-workers": brokerWorkers,
+  "broker-clients": brokerClients,
+  "rss-recv": rssRecv,
+  "rss-send": rssSend,
+}
+
+try {
+  await roles[cfg.role]()
+} catch (e) {
+  tell({ type: "error", message: String(e?.stack ?? e) })
+  setImmediate(() => process.exit(1))
+}
