@@ -113,6 +113,23 @@ export class FrameDecoder {
     while (i < n) {
       switch (this.state) {
         case State.Flags: {
+          // Fast path: a whole short message frame (the common case) inside this chunk.
+          const f0 = chunk[i]!
+          if ((f0 & ~FLAG_MORE) === 0 && i + 1 < n) {
+            const size = chunk[i + 1]!
+            const end = i + 2 + size
+            if (end <= n && (this.limits.maxMessageSize < 0 || size <= this.limits.maxMessageSize)) {
+              if (this.frames.length === 0 && this.prefix) this.frames.push(this.prefix)
+              this.frames.push(chunk.subarray(i + 2, end))
+              i = end
+              if (f0 === 0) {
+                const msg = this.frames
+                this.frames = []
+                if (this.sink.message(msg) === false) return this.stopAt(chunk, i)
+              }
+              break
+            }
+          }
           const f = chunk[i++]!
           if (f & 0xf8) return this.fail("ERR_ZMTP_FRAME", `reserved flag bits set (0x${f.toString(16)})`)
           if (f & FLAG_COMMAND && f & FLAG_MORE) return this.fail("ERR_ZMTP_FRAME", "MORE flag set on a command frame")
