@@ -48,6 +48,8 @@ const enum State {
 /** Bytes the engine lets the transport buffer before it waits for 'drain'. */
 const WRITE_BUDGET = 256 * 1024
 const EMPTY = Buffer.alloc(0)
+/** ms a lingering close waits for the peer to close its side after ours. */
+const END_GRACE = 1000
 
 export class Engine implements DecoderSink, PipeEngine {
   private state = State.Greeting
@@ -56,6 +58,8 @@ export class Engine implements DecoderSink, PipeEngine {
   private readonly writer = new BatchWriter()
   private flushScheduled = false
   private flushing = false
+  private finishing = false
+  private lingerTimer: NodeJS.Timeout | undefined
   private waitingDrain = false
   private pipe: Pipe | undefined
   /** Peer's minor version: PINGs go to 3.1 and later peers only (RFC 37). */
@@ -112,6 +116,7 @@ export class Engine implements DecoderSink, PipeEngine {
 
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length
+    if (this.finishing) return
     try {
       this.touchInput()
       if (this.state === State.Greeting) {
@@ -330,6 +335,25 @@ export class Engine implements DecoderSink, PipeEngine {
 
   // ---- teardown ------------------------------------------------------------------------------
 
+  /**
+   * Graceful close for a lingering socket: nothing more is delivered, what the pipe holds is written
+   * out, then the connection is ended. `lingerMs` > 0 bounds the whole; -1 waits for the writes.
+   */
+  finish(lingerMs: number): void {
+    if (this.state !== State.Traffic) return this.close(undefined)
+    this.finishing = true
+    // Keep reading (and discarding) so unread input cannot turn our close into a reset.
+    this.socket.resume()
+    if (lingerMs > 0) this.lingerTimer = setTimeout(() => this.close(undefined), lingerMs)
+    void this.flushed().then(() => {
+      if (this.state === State.Closed) return
+      this.socket.end()
+      // The peer answers our FIN with its own at once; do not wait for a peer that does not.
+      clearTimeout(this.lingerTimer)
+      this.lingerTimer = setTimeout(() => this.close(undefined), END_GRACE)
+    })
+  }
+
   /** Closes the connection at once. Idempotent; the host hears of it once. */
   close(error: ZmtpError | undefined): void {
     if (this.state === State.Closed) return
@@ -339,6 +363,7 @@ export class Engine implements DecoderSink, PipeEngine {
     clearInterval(this.heartbeatTimer)
     clearTimeout(this.heartbeatTimeoutTimer)
     clearTimeout(this.ttlTimer)
+    clearTimeout(this.lingerTimer)
     this.socket.destroy()
     if (this.pipe && this.pipe.engine === this) this.pipe.engine = undefined
     this.notifyFlushed()

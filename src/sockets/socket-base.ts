@@ -318,7 +318,9 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       }
       this.events.emit({ type: "disconnect", address: engine.address })
     }
-    if (origin instanceof Connecter) {
+    if (this.isClosed) {
+      if (pipe) this.removePipe(pipe)
+    } else if (origin instanceof Connecter) {
       const entry = this.connecters.get(origin.address)
       if (entry && pipe && entry.pipe === pipe && this.immediate) {
         entry.pipe = undefined
@@ -614,25 +616,19 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     this.listeners.clear()
     for (const { connecter } of this.connecters.values()) connecter.stop()
     this.connecters.clear()
-    const engines = [...this.engines]
-    const linger = this.linger
-    if (linger === 0) {
-      for (const e of engines) e.close(undefined)
-    } else {
-      for (const e of engines) {
-        if (!e.ready) {
-          e.close(undefined)
-          continue
-        }
-        let timer: NodeJS.Timeout | undefined
-        if (linger > 0) timer = setTimeout(() => e.close(undefined), linger)
-        void e.flushed().then(() => {
-          clearTimeout(timer)
-          e.close(undefined)
-        })
+    // Lingering: connected peers keep their pipes until the engine has written them out; every
+    // other pipe (peers not connected, or linger 0) is dropped now.
+    const lingering = new Set<Pipe>()
+    for (const e of [...this.engines]) {
+      const p = e.attachedPipe
+      if (this.linger !== 0 && e.ready && p) {
+        lingering.add(p)
+        e.finish(this.linger)
+      } else {
+        e.close(undefined)
       }
     }
-    for (const p of [...this.pipes]) this.removePipe(p)
+    for (const p of [...this.pipes]) if (!lingering.has(p)) this.removePipe(p)
     this.wakeReadable()
     this.events.emit({ type: "end" })
   }

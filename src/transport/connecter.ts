@@ -48,8 +48,9 @@ export class Connecter {
         ? netConnect({ host: this.ep.host, port: this.ep.port, noDelay: true })
         : netConnect({ path: this.ep.path })
     this.pending = sock
-    // libzmq reports every asynchronous connect attempt as "connect:delay" before its outcome.
-    this.host.connectEvent("connect:delay", this.address)
+    // libzmq reports a TCP connect in progress (EINPROGRESS) as "connect:delay"; an ipc connect
+    // completes or fails at once, so it has none.
+    if (this.ep.transport === "tcp") this.host.connectEvent("connect:delay", this.address)
     const t = this.timing()
     let timeout: NodeJS.Timeout | undefined
     if (t.connectTimeout > 0) {
