@@ -1,0 +1,148 @@
+/**
+ * Shared pieces of the model-based tests (test/model/*.test.ts): endpoints that a peer can bind
+ * again after it closed, whole-message encoding, receives with a timeout, and waits on a socket's
+ * statistics.
+ *
+ * Every message a test sends carries a tag "<origin><seq>.<frames>" in its first body frame and
+ * "<tag>/<k>" in frame k, so a receiver can tell which send it came from and that it arrived whole
+ * (RFC 23 section "Framing": a message is delivered with all its frames or not at all).
+ */
+import { expect } from "vitest"
+import { Router } from "../../src/index.js"
+import { ipcEndpoint, until } from "../helpers.js"
+
+export type Transport = "tcp" | "ipc"
+
+/** Anything with the zmtp socket surface the models use. */
+export interface Sock {
+  receive(): Promise<Buffer[]>
+  send(m: (string | Buffer)[]): Promise<void>
+  close(): void
+  readonly closed: boolean
+  receiveTimeout: number
+  readonly statistics: {
+    peers: number
+    queues: { endpoint: string; out: number; in: number; connected: boolean }[]
+  }
+}
+
+/**
+ * A fresh endpoint that nothing listens on yet and that a peer may bind (and bind again after it
+ * closed). For tcp a port is reserved by binding once and released at once; for ipc a temp path.
+ */
+export async function freshEndpoint(t: Transport): Promise<string> {
+  if (t === "ipc") return ipcEndpoint()
+  const probe = new Router({ linger: 0 })
+  try {
+    await probe.bind("tcp://127.0.0.1:*")
+    return probe.lastEndpoint!
+  } finally {
+    probe.close()
+  }
+}
+
+/** The frames of a tagged message with `n` frames (n >= 1). */
+export function body(tag: string, n: number): string[] {
+  const t = `${tag}.${n}`
+  const out = [t]
+  for (let k = 1; k < n; k++) out.push(`${t}/${k}`)
+  return out
+}
+
+/** Checks that `frames` is one whole tagged message and returns its tag (without the frame count). */
+export function whole(frames: Buffer[]): string {
+  expect(frames.length).toBeGreaterThan(0)
+  const t = frames[0]!.toString()
+  const dot = t.lastIndexOf(".")
+  expect(dot, `not a tagged frame: ${JSON.stringify(t)}`).toBeGreaterThan(0)
+  const n = Number(t.slice(dot + 1))
+  expect(frames.map((f) => f.toString()), "message must arrive whole").toEqual(body(t.slice(0, dot), n))
+  return t.slice(0, dot)
+}
+
+/** The sequence number in a tag like "d17" or "in2:5" (the digits at its end). */
+export function seqOf(tag: string): number {
+  return Number(/(\d+)$/.exec(tag)![1])
+}
+
+/** Receives with a timeout; undefined on EAGAIN (timeout). Other errors propagate. */
+export async function tryReceive(sock: Sock, ms: number): Promise<Buffer[] | undefined> {
+  sock.receiveTimeout = ms
+  try {
+    return await sock.receive()
+  } catch (e) {
+    if ((e as { code?: string }).code === "EAGAIN") return undefined
+    throw e
+  }
+}
+
+/** Runs a send and returns "ok" or the error code it rejected with. */
+export async function sendResult(sock: Sock, frames: (string | Buffer)[]): Promise<string> {
+  try {
+    await sock.send(frames)
+    return "ok"
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (!code) throw e
+    return code
+  }
+}
+
+/** Runs a receive that must fail at once (EFSM ...) and returns the code. */
+export async function receiveResult(sock: Sock, ms: number): Promise<Buffer[] | string> {
+  sock.receiveTimeout = ms
+  try {
+    return await sock.receive()
+  } catch (e) {
+    const code = (e as { code?: string }).code
+    if (!code) throw e
+    return code
+  }
+}
+
+/** The socket's pipe for a connect endpoint, from its statistics. */
+export function queueOf(sock: Sock, ep: string) {
+  return sock.statistics.queues.find((q) => q.endpoint === ep)
+}
+
+/** Waits (polling) until `cond` holds. Generous: the machine is shared and small. */
+export function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  return until(cond, ms, what)
+}
+
+/** Closes every socket given (ignoring ones already closed). */
+export function closeAll(socks: Iterable<Sock | undefined>): void {
+  for (const s of socks) if (s && !s.closed) s.close()
+}
+
+/**
+ * RFC 28 round-robin, checked after the fact: between two consecutive messages routed to the same
+ * peer, every other peer that could take a message (had room) during that whole stretch must have
+ * got one. `sends` lists accepted sends in order with the candidate set the model computed before
+ * each send and the peer it reached (undefined when unknown, e.g. lost with a closed peer; such a
+ * stretch is not judged).
+ */
+export function checkRoundRobin(sends: { tag: string; cand: number[]; dest: number | undefined }[]): void {
+  const key = (c: number[]) => c.join(",")
+  for (let a = 0; a < sends.length; a++) {
+    const d = sends[a]!.dest
+    if (d === undefined) continue
+    const k = key(sends[a]!.cand)
+    let judged = true
+    let b = a + 1
+    for (; b < sends.length; b++) {
+      const s = sends[b]!
+      if (s.dest === undefined || key(s.cand) !== k) {
+        judged = false
+        break
+      }
+      if (s.dest === d) break
+    }
+    if (!judged || b >= sends.length) continue
+    const between = new Set(sends.slice(a + 1, b).map((s) => s.dest))
+    for (const c of sends[a]!.cand) {
+      if (c === d) continue
+      expect(between.has(c), `round-robin: ${sends[b]!.tag} went to peer ${d} again before peer ${c} (candidates ${k}) got one since ${sends[a]!.tag}`).toBe(true)
+    }
+  }
+}
