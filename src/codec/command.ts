@@ -92,6 +92,8 @@ export function decodeErrorReason(data: Buffer): string {
  * context.
  */
 export function encodePing(ttlDeciseconds: number, context: Buffer = Buffer.alloc(0)): Buffer {
+  // RFC 37: the context MUST NOT exceed 16 octets.
+  if (context.length > 16) context = context.subarray(0, 16)
   const data = Buffer.allocUnsafe(2 + context.length)
   data.writeUInt16BE(Math.max(0, Math.min(0xffff, ttlDeciseconds)), 0)
   context.copy(data, 2)

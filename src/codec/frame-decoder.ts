@@ -56,6 +56,8 @@ export class FrameDecoder {
   /** Frames of the multipart message being received. */
   private frames: Buffer[] = []
   private pending: Buffer | undefined
+  /** Chunks fed while paused, behind `pending`. */
+  private held: Buffer[] = []
   /**
    * A frame put in front of every message (a ROUTER's routing id for this peer), so that the message
    * array is built once in its final shape.
@@ -83,8 +85,8 @@ export class FrameDecoder {
   feed(chunk: Buffer): ProtocolError | undefined {
     if (this.state === State.Failed) return undefined
     if (this.pending) {
-      // Still paused: keep order by appending behind what is held.
-      this.pending = Buffer.concat([this.pending, chunk])
+      // Still paused: keep order by queueing behind what is held (joined once, on resume).
+      this.held.push(chunk)
       return undefined
     }
     return this.run(chunk)
@@ -92,8 +94,12 @@ export class FrameDecoder {
 
   /** Continues with input held since the sink asked to stop. */
   resume(): ProtocolError | undefined {
-    const p = this.pending
+    let p = this.pending
     if (!p || this.state === State.Failed) return undefined
+    if (this.held.length > 0) {
+      p = Buffer.concat([p, ...this.held])
+      this.held = []
+    }
     this.pending = undefined
     return this.run(p)
   }
@@ -103,6 +109,7 @@ export class FrameDecoder {
     this.parts = []
     this.frames = []
     this.pending = undefined
+    this.held = []
     this.error = new ProtocolError(code, message)
     return this.error
   }

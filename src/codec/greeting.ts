@@ -71,7 +71,11 @@ export class GreetingParser {
     if (this.have === GREETING_SIZE) {
       const mechBytes = b.subarray(12, 32)
       const nul = mechBytes.indexOf(0)
-      const mechanism = mechBytes.subarray(0, nul < 0 ? 20 : nul).toString("latin1")
+      let mechanism = mechBytes.subarray(0, nul < 0 ? 20 : nul).toString("latin1")
+      // RFC 23: the whole 20-octet field must match, so anything after the padding starts must be
+      // padding too (libzmq compares all 20 octets). A name that cannot match any mechanism keeps
+      // the mismatch visible to the engine.
+      if (nul >= 0 && mechBytes.subarray(nul).some((x) => x !== 0)) mechanism = `${mechanism}\0(malformed)`
       // Filler octets 33..63 are not checked: RFC 23 says SHOULD be zero, and peers differ.
       this.greeting = { major: b[10]!, minor: b[11]!, mechanism, asServer: b[32] === 1 }
     }
