@@ -40,6 +40,22 @@ export interface SocketOptions {
   probeRouter: boolean
   /** ZMQ_CONNECT_ROUTING_ID: routing id a ROUTER gives the peer of its next connect(). Default null. */
   connectRoutingId: string | null
+  /** ZMQ_PLAIN_SERVER: act as PLAIN server (RFC 24), checking credentials with the ZAP handler. Default false. */
+  plainServer: boolean
+  /** ZMQ_PLAIN_USERNAME: username a PLAIN client sends (selects PLAIN as client). Default null. */
+  plainUsername: string | null
+  /** ZMQ_PLAIN_PASSWORD: password a PLAIN client sends (selects PLAIN as client). Default null. */
+  plainPassword: string | null
+  /** ZMQ_CURVE_SERVER: act as CURVE server (RFC 26); needs curveSecretKey. Default false. */
+  curveServer: boolean
+  /** ZMQ_CURVE_PUBLICKEY: our long-term public key, Z85 (40 characters) or 32 octets; read back as Z85. Default null. */
+  curvePublicKey: string | Uint8Array | null
+  /** ZMQ_CURVE_SECRETKEY: our long-term secret key, Z85 or 32 octets; read back as Z85. Default null. */
+  curveSecretKey: string | Uint8Array | null
+  /** ZMQ_CURVE_SERVERKEY: the server's long-term public key (selects CURVE as client), Z85 or 32 octets. Default null. */
+  curveServerKey: string | Uint8Array | null
+  /** ZMQ_ZAP_DOMAIN: domain sent in ZAP requests (RFC 27). Default "". */
+  zapDomain: string
 }
 
 /** REQ-only options. */
@@ -58,42 +74,51 @@ export interface RouterOptions extends SocketOptions {
   handover: boolean
 }
 
-type Kind = "number" | "boolean" | "id"
+type Kind = "number" | "boolean" | "id" | "string" | "key"
 
 /** The table: default and value kind of every option. */
-export const optionTable: Record<keyof RequestOptions | keyof RouterOptions, { default: unknown; kind: Kind }> = {
+export const optionTable: Record<keyof RequestOptions | keyof RouterOptions, { default: unknown; kind: Kind; min?: number }> = {
   routingId: { default: null, kind: "id" },
-  sendHighWaterMark: { default: 1000, kind: "number" },
-  receiveHighWaterMark: { default: 1000, kind: "number" },
-  sendTimeout: { default: -1, kind: "number" },
-  receiveTimeout: { default: -1, kind: "number" },
-  linger: { default: -1, kind: "number" },
+  sendHighWaterMark: { default: 1000, kind: "number", min: 0 },
+  receiveHighWaterMark: { default: 1000, kind: "number", min: 0 },
+  sendTimeout: { default: -1, kind: "number", min: -1 },
+  receiveTimeout: { default: -1, kind: "number", min: -1 },
+  linger: { default: -1, kind: "number", min: -1 },
   immediate: { default: false, kind: "boolean" },
-  maxMessageSize: { default: -1, kind: "number" },
-  reconnectInterval: { default: 100, kind: "number" },
-  reconnectMaxInterval: { default: 0, kind: "number" },
-  connectTimeout: { default: 0, kind: "number" },
-  handshakeInterval: { default: 30000, kind: "number" },
-  heartbeatInterval: { default: 0, kind: "number" },
-  heartbeatTimeout: { default: -1, kind: "number" },
-  heartbeatTimeToLive: { default: 0, kind: "number" },
+  maxMessageSize: { default: -1, kind: "number", min: -1 },
+  reconnectInterval: { default: 100, kind: "number", min: -1 },
+  reconnectMaxInterval: { default: 0, kind: "number", min: 0 },
+  connectTimeout: { default: 0, kind: "number", min: 0 },
+  handshakeInterval: { default: 30000, kind: "number", min: 0 },
+  heartbeatInterval: { default: 0, kind: "number", min: 0 },
+  heartbeatTimeout: { default: -1, kind: "number", min: -1 },
+  heartbeatTimeToLive: { default: 0, kind: "number", min: 0 },
   probeRouter: { default: false, kind: "boolean" },
   connectRoutingId: { default: null, kind: "id" },
+  plainServer: { default: false, kind: "boolean" },
+  plainUsername: { default: null, kind: "string" },
+  plainPassword: { default: null, kind: "string" },
+  curveServer: { default: false, kind: "boolean" },
+  curvePublicKey: { default: null, kind: "key" },
+  curveSecretKey: { default: null, kind: "key" },
+  curveServerKey: { default: null, kind: "key" },
+  zapDomain: { default: "", kind: "string" },
   correlate: { default: false, kind: "boolean" },
   relaxed: { default: false, kind: "boolean" },
   mandatory: { default: false, kind: "boolean" },
   handover: { default: false, kind: "boolean" },
 }
 
-/** Checks one option value; throws a typed EINVAL as zeromq.js rejects a wrongly typed value. */
+/** Checks one option value; throws a typed EINVAL as zeromq.js rejects a wrongly typed or out-of-range value. */
 export function checkOption(name: string, value: unknown): unknown {
-  const spec = (optionTable as Record<string, { kind: Kind }>)[name]
+  const spec = (optionTable as Record<string, { kind: Kind; min?: number }>)[name]
   if (!spec) throw zerr("EINVAL", `unknown option ${JSON.stringify(name)}`)
   switch (spec.kind) {
     case "number":
-      if (typeof value !== "number" || !Number.isFinite(value) || !Number.isInteger(value)) {
-        throw zerr("EINVAL", `option ${name} must be an integer`)
-      }
+      if (typeof value !== "number" || !Number.isFinite(value)) throw zerr("EINVAL", `option ${name} must be a number`)
+      // zeromq.js truncates a fractional value.
+      value = Math.trunc(value)
+      if (spec.min !== undefined && (value as number) < spec.min) throw zerr("EINVAL", `option ${name} must be at least ${spec.min}`)
       return value
     case "boolean":
       if (typeof value !== "boolean") throw zerr("EINVAL", `option ${name} must be a boolean`)
@@ -104,5 +129,50 @@ export function checkOption(name: string, value: unknown): unknown {
       if (!b || b.length < 1 || b.length > 255) throw zerr("EINVAL", `option ${name} must be 1 to 255 octets`)
       return typeof value === "string" ? value : b.toString("latin1")
     }
+    case "string":
+      // PLAIN credentials and the ZAP domain: at most 255 octets (RFC 24 short strings, libzmq).
+      if (value === null || value === undefined) return null
+      if (typeof value !== "string" || Buffer.byteLength(value) > 255) throw zerr("EINVAL", `option ${name} must be a string of at most 255 octets`)
+      return value
+    case "key":
+      // CURVE keys: checked and normalized by the socket (Z85 or 32 octets).
+      if (value === null || value === undefined) return null
+      if (typeof value !== "string" && !(value instanceof Uint8Array)) throw zerr("EINVAL", `option ${name} must be a Z85 string or 32 octets`)
+      return value
+  }
+}
+
+/** Options every socket type has. */
+export const commonOptions: (keyof SocketOptions)[] = [
+  "routingId", "sendHighWaterMark", "receiveHighWaterMark", "sendTimeout", "receiveTimeout", "linger", "immediate",
+  "maxMessageSize", "reconnectInterval", "reconnectMaxInterval", "connectTimeout", "handshakeInterval",
+  "heartbeatInterval", "heartbeatTimeout", "heartbeatTimeToLive", "probeRouter", "connectRoutingId",
+]
+
+/** Every option at its default. */
+export function optionDefaults(): Record<string, unknown> {
+  const o: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(optionTable)) o[k] = v.default
+  return o
+}
+
+/**
+ * Puts a checked accessor for each named option on a socket prototype: assigning a wrongly typed or
+ * out-of-range value throws EINVAL and keeps the old value; any access on a closed socket throws
+ * ENOTSOCK, as in zeromq.js.
+ */
+export function defineOptions(proto: object, names: readonly string[]): void {
+  for (const name of names) {
+    Object.defineProperty(proto, name, {
+      configurable: true,
+      enumerable: true,
+      get(this: { opts: Record<string, unknown> }) {
+        return this.opts[name]
+      },
+      set(this: { opts: Record<string, unknown>; closed: boolean }, v: unknown) {
+        if (this.closed) throw zerr("ENOTSOCK")
+        this.opts[name] = checkOption(name, v)
+      },
+    })
   }
 }

@@ -120,3 +120,8 @@ export async function nothingArrives(
 
 /** Payloads of a message as strings. */
 export const strs = (m: Buffer[]) => m.map((f) => f.toString())
+
+/** An endpoint nobody listens on yet, to connect to before binding (tcp: a port free a moment ago). */
+export async function freeEndpoint(transport: "tcp" | "ipc"): Promise<string> {
+  return transport === "tcp" ? `tcp://127.0.0.1:${await freeTcpPort()}` : ipcEndpoint()
+}

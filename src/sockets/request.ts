@@ -4,7 +4,7 @@
  * peer that was asked, and only with that envelope.
  */
 import { zerr } from "../errors.js"
-import type { RequestOptions } from "../options.js"
+import { defineOptions, type RequestOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { LoadBalancer } from "../routing/load-balancer.js"
 import { SocketBase } from "./socket-base.js"
@@ -14,9 +14,9 @@ const EMPTY = Buffer.alloc(0)
 export class Request extends SocketBase {
   protected readonly typeName = "REQ" as const
   /** ZMQ_REQ_CORRELATE. See {@link RequestOptions.correlate}. */
-  correlate = false
+  declare correlate: boolean
   /** ZMQ_REQ_RELAXED. See {@link RequestOptions.relaxed}. */
-  relaxed = false
+  declare relaxed: boolean
   private readonly lb = new LoadBalancer()
   /** The peer the outstanding request went to; undefined when a request may be sent. */
   private replyPipe: Pipe | undefined
@@ -93,3 +93,5 @@ export class Request extends SocketBase {
     }
   }
 }
+
+defineOptions(Request.prototype, ["correlate", "relaxed"])

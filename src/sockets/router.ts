@@ -4,16 +4,16 @@
  */
 import type { Metadata } from "../codec/command.js"
 import { zerr, type ZmtpError } from "../errors.js"
-import { checkOption, type RouterOptions } from "../options.js"
+import { checkOption, defineOptions, type RouterOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { SocketBase } from "./socket-base.js"
 
 export class Router extends SocketBase {
   protected readonly typeName = "ROUTER" as const
   /** ZMQ_ROUTER_MANDATORY. See {@link RouterOptions.mandatory}. */
-  mandatory = false
+  declare mandatory: boolean
   /** ZMQ_ROUTER_HANDOVER. See {@link RouterOptions.handover}. */
-  handover = false
+  declare handover: boolean
   private readonly routes = new Map<string, Pipe>()
   /** Peers refused a routing id already in use: kept open, as libzmq does, but ignored. */
   private readonly ignored = new WeakSet<Pipe>()
@@ -65,10 +65,11 @@ export class Router extends SocketBase {
         p.routingKey = undefined
         return
       }
-      // Handover: the old peer gives its id up and is no longer routable.
+      // Handover: the old peer gives its id up and its connection is closed, as libzmq does.
       this.routes.delete(key)
       existing.routingKey = undefined
       this.ignored.add(existing)
+      queueMicrotask(() => this.dropPeer(existing))
     }
     this.ignored.delete(p)
     p.routingId = id
@@ -119,3 +120,5 @@ export class Router extends SocketBase {
     }
   }
 }
+
+defineOptions(Router.prototype, ["mandatory", "handover"])
