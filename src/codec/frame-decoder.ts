@@ -126,9 +126,16 @@ export class FrameDecoder {
             const size = chunk[i + 1]!
             const end = i + 2 + size
             if (end <= n && (this.limits.maxMessageSize < 0 || size <= this.limits.maxMessageSize)) {
-              if (this.frames.length === 0 && this.prefix) this.frames.push(this.prefix)
-              this.frames.push(chunk.subarray(i + 2, end))
+              const body = chunk.subarray(i + 2, end)
               i = end
+              if (f0 === 0 && this.frames.length === 0) {
+                // A single-frame message: an exactly sized array, not a growable one.
+                const msg = this.prefix ? [this.prefix, body] : [body]
+                if (this.sink.message(msg) === false) return this.stopAt(chunk, i)
+                break
+              }
+              if (this.frames.length === 0 && this.prefix) this.frames.push(this.prefix)
+              this.frames.push(body)
               if (f0 === 0) {
                 const msg = this.frames
                 this.frames = []
