@@ -14,3 +14,4 @@ export type { SocketOptions, RequestOptions, RouterOptions } from "./options.js"
 
 /** The ZMTP protocol version zmtp speaks (and announces in its greeting). */
 export const version = "3.1"
+export * from "./rpc/index.js"

@@ -1,32 +1,60 @@
 #!/usr/bin/env node
-/** The zmtp command. `start` runs a small demo until the founding pipeline lands. */
-import { Dealer, Router } from "../index.js"
+/**
+ * The zmtp command: a broker, a demo RPC server, one-off calls, raw REQ/REP for quick tests, a load
+ * generator, and `start`, which runs the whole pipeline. Every command takes --help. A mistake is
+ * reported as one line (`zmtp: ...`), never a stack trace.
+ */
+import { broker, call, help, load, rep, req, serve, HELP } from "./commands.js"
+import { describeError, UsageError } from "./errors.js"
+import { start, START_HELP } from "./start.js"
 
-async function demo(): Promise<void> {
-  const router = new Router()
-  await router.bind("tcp://127.0.0.1:*")
-  const dealer = new Dealer({ routingId: "client-1" })
-  dealer.connect(router.lastEndpoint!)
-  console.log(`router bound at ${router.lastEndpoint}; dealer connecting`)
-  for (let i = 0; i < 3; i++) {
-    await dealer.send(`hello ${i}`)
-    const [id, body] = await router.receive()
-    console.log(`router got ${JSON.stringify(body!.toString())} from ${id!.toString()}`)
-    await router.send([id!, `world ${i}`])
-    const [reply] = await dealer.receive()
-    console.log(`dealer got ${JSON.stringify(reply!.toString())}`)
+declare const __ZMTP_VERSION__: string | undefined
+
+const USAGE = `Usage: zmtp <command> [options]   (zmtp <command> --help for details)
+
+Commands:
+  start     run broker + 2 servers + a client, print calls/s and latency, stop after 5 s
+  broker    run a ROUTER/DEALER broker (--frontend tcp://*:5555 --backend ipc:///tmp/zmtp-backend.sock)
+  serve     run a demo RPC server (echo, add, sleep, fail, info) behind a broker
+  call      call an RPC method:  zmtp call add '[1, 2]'
+  load      drive calls at a broker and print calls/s, p50/p99 latency, errors
+  req       send one request from a REQ socket and print the reply
+  rep       answer requests on a REP socket, printing them`
+
+const commands: Record<string, (argv: string[]) => Promise<number>> = { start, broker, serve, call, load, req, rep }
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv
+  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    if (cmd === "help" && rest[0]) return rest[0] === "start" ? (console.log(START_HELP), 0) : HELP[rest[0]] ? help(rest[0]) : main([rest[0]])
+    console.log(USAGE)
+    return 0
   }
-  dealer.close()
-  router.close()
+  if (cmd === "--version" || cmd === "-v") {
+    console.log(typeof __ZMTP_VERSION__ === "string" ? __ZMTP_VERSION__ : "zmtp")
+    return 0
+  }
+  const run = commands[cmd]
+  if (!run) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`)
+  return run(rest)
 }
 
-const cmd = process.argv[2] ?? "start"
-if (cmd === "start") {
-  demo().catch((e) => {
-    console.error(`zmtp: ${e instanceof Error ? e.message : String(e)}`)
-    process.exitCode = 1
-  })
-} else {
-  console.error(`zmtp: unknown command ${cmd}`)
-  process.exitCode = 2
+const argv = process.argv.slice(2)
+/**
+ * Lets the process end by itself, so that closed sockets can flush what they still hold (their
+ * linger), but never waits more than 2 s for stray handles.
+ */
+function finish(code: number): void {
+  process.exitCode = code
+  setTimeout(() => process.exit(code), 2000).unref()
+  if (process.connected) process.disconnect()
 }
+
+main(argv).then(
+  (code) => finish(typeof process.exitCode === "number" && process.exitCode !== 0 ? process.exitCode : code),
+  (e: unknown) => {
+    const { line, exitCode } = describeError(e, argv[0] && commands[argv[0]] ? argv[0] : undefined)
+    console.error(`zmtp: ${line}`)
+    finish(exitCode)
+  },
+)

@@ -9,7 +9,8 @@ import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderSink } from "../cod
 import { decodeCommand, decodeErrorReason, decodePing, encodePing, encodePong, type Metadata } from "../codec/command.js"
 import { isCompatible, type SocketTypeName } from "../codec/socket-types.js"
 import { ProtocolError, ZmtpError } from "../errors.js"
-import type { Mechanism } from "../mechanisms/mechanism.js"
+import type { Mechanism, MechanismStep } from "../mechanisms/mechanism.js"
+import { EncryptingWriter } from "../mechanisms/encrypting-writer.js"
 import type { Pipe, PipeEngine } from "../pipe/pipe.js"
 import { BatchWriter } from "./batch-writer.js"
 
@@ -25,6 +26,11 @@ export interface EngineOptions {
   heartbeatTimeout: number
   /** ms; 0 sends no TTL. */
   heartbeatTimeToLive: number
+  /**
+   * Sends a ZAP request (RFC 27, frames from the domain on) and calls `reply` with the frames after
+   * the request id. Returns false when no handler is bound (the mechanism then decides, as libzmq).
+   */
+  zap?: (request: Buffer[], reply: (frames: Buffer[] | undefined) => void) => boolean
 }
 
 /** What the engine reports to its socket. */
@@ -55,7 +61,12 @@ export class Engine implements DecoderSink, PipeEngine {
   private state = State.Greeting
   private readonly greeting = new GreetingParser()
   private decoder: FrameDecoder | undefined
-  private readonly writer = new BatchWriter()
+  /** A BatchWriter, or for an encrypting mechanism (CURVE) one that boxes each frame. */
+  private readonly writer: BatchWriter
+  /** Decoder limits, kept to lift the command limit once an encrypting handshake is done. */
+  private limits: { maxMessageSize: number; maxCommandSize: number } | undefined
+  /** Frames of a message arriving in MESSAGE commands (CURVE), routing prefix first. */
+  private codecFrames: Buffer[] = []
   private flushScheduled = false
   private flushing = false
   private finishing = false
@@ -83,6 +94,7 @@ export class Engine implements DecoderSink, PipeEngine {
     /** The endpoint this connection belongs to, for events. */
     readonly address: string,
   ) {
+    this.writer = mechanism.codec ? new EncryptingWriter(mechanism.codec) : new BatchWriter()
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
     socket.on("end", () => this.close(undefined))
     // A reset or broken connection is a plain disconnect, as libzmq reports it.
@@ -129,11 +141,13 @@ export class Engine implements DecoderSink, PipeEngine {
         // Major > 3 speaks at least 3.1 (RFC 37 version negotiation).
         this.peerMinor = g.major > 3 ? 1 : g.minor
         this.state = State.Handshake
-        this.decoder = new FrameDecoder(this, {
+        this.limits = {
           maxMessageSize: this.opts.maxMessageSize,
           maxCommandSize: Math.max(DEFAULT_MAX_COMMAND_SIZE, this.opts.maxMessageSize),
-        })
-        this.sendCommands(this.mechanism.start().send)
+        }
+        this.decoder = new FrameDecoder(this, this.limits)
+        this.applyStep(this.mechanism.start())
+        if (this.state !== State.Handshake) return
         if (used === chunk.length) return
         chunk = chunk.subarray(used)
       }
@@ -152,19 +166,84 @@ export class Engine implements DecoderSink, PipeEngine {
       // A message before the handshake completed is a violation; nothing of it is delivered.
       throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "message received before the handshake completed")
     }
+    if (this.mechanism.codec) {
+      // Encrypting mechanism (CURVE): each data frame is one MESSAGE box, as libzmq 4.3 sends it.
+      let more = true
+      for (const f of frames) more = this.codecCommand(f)
+      return more
+    }
     return this.pipe!.deliver(frames)
   }
 
   /** DecoderSink: a command from the peer. */
   command(body: Buffer): void {
     if (this.state === State.Closed) return
-    const cmd = decodeCommand(body)
-    if (this.state === State.Handshake) {
-      const step = this.mechanism.onCommand(cmd)
-      this.sendCommands(step.send)
-      if (step.done) this.handshakeDone(step.done)
+    if (this.state === State.Traffic && this.mechanism.codec) {
+      // A MESSAGE in a command frame (RFC 26's form). The decoder cannot stop after a command, so a
+      // full queue pauses the transport instead; the queue may pass its mark by one chunk's worth.
+      if (!this.codecCommand(body)) this.socket.pause()
       return
     }
+    if (this.state === State.Handshake) {
+      this.applyStep(this.mechanism.onCommand(this.mechanism.parseCommand?.(body) ?? decodeCommand(body)))
+      return
+    }
+    this.trafficCommand(decodeCommand(body))
+  }
+
+  /** A mechanism step: commands to send, a ZAP request, a failure, or the end of the handshake. */
+  private applyStep(step: MechanismStep): void {
+    this.sendCommands(step.send)
+    if (step.fail) {
+      // The ERROR command just written must reach the peer before the connection closes.
+      this.close(step.fail, true)
+      return
+    }
+    if (step.zap) {
+      const asked = this.opts.zap?.(step.zap, (reply) => {
+        if (this.state !== State.Handshake) return
+        this.guard(() => this.applyStep(this.mechanism.onZapReply!(reply)))
+      })
+      // No handler bound: the mechanism decides at once.
+      if (!asked) this.applyStep(this.mechanism.onZapReply!(undefined))
+      return
+    }
+    if (step.done) this.handshakeDone(step.done)
+  }
+
+  /** Runs `f`, turning a throw into closing this connection (never throw from a callback). */
+  private guard(f: () => void): void {
+    try {
+      f()
+    } catch (e) {
+      this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
+    }
+  }
+
+  /**
+   * A command after an encrypting handshake: a MESSAGE carrying one frame or one command (RFC 26,
+   * libzmq 4.3 also boxes PING and PONG). Whole messages are delivered as the decoder would.
+   */
+  private codecCommand(body: Buffer): boolean {
+    const { frame, more, command } = this.mechanism.codec!.decode(body)
+    if (command) {
+      if (this.codecFrames.length > 0) throw new ProtocolError("ERR_ZMTP_FRAME", "command inside a multipart message")
+      this.trafficCommand(decodeCommand(frame))
+      return true
+    }
+    const max = this.opts.maxMessageSize
+    if (max >= 0 && frame.length > max) {
+      throw new ProtocolError("ERR_ZMTP_MSGSIZE", `frame of ${frame.length} octets exceeds the limit of ${max}`)
+    }
+    const frames = this.codecFrames
+    if (frames.length === 0 && this.pipe!.inboundPrefix) frames.push(this.pipe!.inboundPrefix)
+    frames.push(frame)
+    if (more) return true
+    this.codecFrames = []
+    return this.pipe!.deliver(frames)
+  }
+
+  private trafficCommand(cmd: { name: string; data: Buffer }): void {
     switch (cmd.name) {
       case "PING": {
         // RFC 37: answer with PONG carrying the PING's context; a TTL bounds our silence tolerance.
@@ -197,8 +276,15 @@ export class Engine implements DecoderSink, PipeEngine {
     if (res instanceof ZmtpError) throw res
     this.pipe = res
     res.engine = this
-    this.decoder!.prefix = res.inboundPrefix
+    // With an encrypting mechanism the routing prefix goes in front of the opened frames instead.
+    this.decoder!.prefix = this.mechanism.codec ? undefined : res.inboundPrefix
     this.state = State.Traffic
+    // Boxed frames arrive as commands: after an authenticated handshake the command limit becomes the
+    // message limit plus the box overhead.
+    if (this.mechanism.codec && this.limits) {
+      const max = this.opts.maxMessageSize
+      this.limits.maxCommandSize = this.limits.maxMessageSize = max >= 0 ? max + 64 : -1
+    }
     this.startHeartbeats()
     if (res.out.length > 0) this.kick()
   }
@@ -278,7 +364,9 @@ export class Engine implements DecoderSink, PipeEngine {
 
   private sendCommands(cmds: Buffer[] | undefined): void {
     if (!cmds) return
-    for (const c of cmds) this.write(c)
+    // After an encrypting handshake, commands (PING, PONG) travel boxed too (libzmq 4.3).
+    const codec = this.state === State.Traffic ? this.mechanism.codec : undefined
+    for (const c of cmds) this.write(codec ? codec.encodeCommand(c) : c)
   }
 
   /** Resolves once everything queued in the pipe has been handed to the transport and written out. */
@@ -354,8 +442,11 @@ export class Engine implements DecoderSink, PipeEngine {
     })
   }
 
-  /** Closes the connection at once. Idempotent; the host hears of it once. */
-  close(error: ZmtpError | undefined): void {
+  /**
+   * Closes the connection at once. Idempotent; the host hears of it once. `graceful` lets what was
+   * written (an ERROR command) reach the peer first.
+   */
+  close(error: ZmtpError | undefined, graceful = false): void {
     if (this.state === State.Closed) return
     const handshaken = this.state === State.Traffic
     this.state = State.Closed
@@ -364,7 +455,12 @@ export class Engine implements DecoderSink, PipeEngine {
     clearTimeout(this.heartbeatTimeoutTimer)
     clearTimeout(this.ttlTimer)
     clearTimeout(this.lingerTimer)
-    this.socket.destroy()
+    if (graceful) {
+      const s = this.socket
+      s.end(() => s.destroy())
+      // A peer that never reads must not keep the half-closed connection alive.
+      setTimeout(() => s.destroy(), 1000).unref()
+    } else this.socket.destroy()
     if (this.pipe && this.pipe.engine === this) this.pipe.engine = undefined
     this.notifyFlushed()
     this.host.engineClosed(this, error, handshaken)

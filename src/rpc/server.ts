@@ -82,7 +82,6 @@ export class RpcServer {
   private readonly options: RpcServerOptions
   private readonly cache: OutcomeCache
   private readonly sockets: Reply[] = []
-  private readonly loops: Promise<void>[] = []
   private closing = false
   private readonly counters: RpcServerStats = { requests: 0, executions: 0, duplicates: 0, failures: 0, protocolErrors: 0 }
 
@@ -128,7 +127,7 @@ export class RpcServer {
         throw e
       }
       this.sockets.push(rep)
-      this.loops.push(this.serve(rep))
+      void this.serve(rep)
     }
   }
 
@@ -137,11 +136,13 @@ export class RpcServer {
     return { ...this.counters }
   }
 
-  /** Stops serving: closes every socket; resolves when the loops have ended. Running handlers finish unobserved. */
+  /**
+   * Stops serving: closes every socket at once (replies not yet sent are dropped; their callers time
+   * out and may retry elsewhere). Handlers still running finish unobserved; this does not wait for them.
+   */
   async close(): Promise<void> {
     this.closing = true
     for (const s of this.sockets) if (!s.closed) s.close()
-    await Promise.all(this.loops)
   }
 
   private async serve(rep: Reply): Promise<void> {

@@ -15,8 +15,6 @@ export class Router extends SocketBase {
   /** ZMQ_ROUTER_HANDOVER. See {@link RouterOptions.handover}. */
   declare handover: boolean
   private readonly routes = new Map<string, Pipe>()
-  /** Peers refused a routing id already in use: kept open, as libzmq does, but ignored. */
-  private readonly ignored = new WeakSet<Pipe>()
   /** libzmq starts generated ids at a random 32-bit value. */
   private nextId = (Math.random() * 0x100000000) >>> 0
 
@@ -60,18 +58,16 @@ export class Router extends SocketBase {
     const existing = this.routes.get(key)
     if (existing && existing !== p) {
       if (!this.handover) {
-        // Duplicate id without handover: libzmq ignores the newcomer.
-        this.ignored.add(p)
+        // Duplicate id without handover: the newcomer stays connected but unroutable, and what it
+        // sends is dropped (a pipe without a routing key is ignored), as libzmq does.
         p.routingKey = undefined
         return
       }
       // Handover: the old peer gives its id up and its connection is closed, as libzmq does.
       this.routes.delete(key)
       existing.routingKey = undefined
-      this.ignored.add(existing)
       queueMicrotask(() => this.dropPeer(existing))
     }
-    this.ignored.delete(p)
     p.routingId = id
     p.inboundPrefix = id
     p.routingKey = key
@@ -115,7 +111,7 @@ export class Router extends SocketBase {
       if (!r) return undefined
       const [m, p] = r
       // The engine already put the routing id in front (Pipe.inboundPrefix).
-      if (this.ignored.has(p) || !p.routingId) continue
+      if (p.routingKey === undefined) continue
       return m
     }
   }

@@ -10,8 +10,11 @@ import { socketTypeNumber } from "../codec/socket-types.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
 import { ZmtpError, zerr } from "../errors.js"
 import { Observer } from "../events.js"
-import { NullMechanism } from "../mechanisms/null.js"
-import { checkOption, optionTable } from "../options.js"
+import { AuthError } from "../mechanisms/mechanism.js"
+import { SecurityOptions, type SecurityMechanism } from "../mechanisms/security.js"
+import { zapRequest } from "../mechanisms/zap-client.js"
+import { InprocConnecter, InprocListener } from "../transport/inproc.js"
+import { checkOption, commonOptions, defineOptions, optionDefaults, optionTable } from "../options.js"
 import { Pipe, type PipeOwner } from "../pipe/pipe.js"
 import { Queue } from "../pipe/queue.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
@@ -73,39 +76,68 @@ export function toFrames(msg: Message): Buffer[] {
 
 export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost, AsyncIterable<Buffer[]> {
   /** ZMQ_ROUTING_ID. See {@link SocketOptions.routingId}. */
-  routingId: string | null = null
+  declare routingId: string | null
   /** ZMQ_SNDHWM. See {@link SocketOptions.sendHighWaterMark}. */
-  sendHighWaterMark = 1000
+  declare sendHighWaterMark: number
   /** ZMQ_RCVHWM. See {@link SocketOptions.receiveHighWaterMark}. */
-  receiveHighWaterMark = 1000
+  declare receiveHighWaterMark: number
   /** ZMQ_SNDTIMEO. See {@link SocketOptions.sendTimeout}. */
-  sendTimeout = -1
+  declare sendTimeout: number
   /** ZMQ_RCVTIMEO. See {@link SocketOptions.receiveTimeout}. */
-  receiveTimeout = -1
+  declare receiveTimeout: number
   /** ZMQ_LINGER. See {@link SocketOptions.linger}. */
-  linger = -1
+  declare linger: number
   /** ZMQ_IMMEDIATE. See {@link SocketOptions.immediate}. */
-  immediate = false
+  declare immediate: boolean
   /** ZMQ_MAXMSGSIZE. See {@link SocketOptions.maxMessageSize}. */
-  maxMessageSize = -1
+  declare maxMessageSize: number
   /** ZMQ_RECONNECT_IVL. See {@link SocketOptions.reconnectInterval}. */
-  reconnectInterval = 100
+  declare reconnectInterval: number
   /** ZMQ_RECONNECT_IVL_MAX. See {@link SocketOptions.reconnectMaxInterval}. */
-  reconnectMaxInterval = 0
+  declare reconnectMaxInterval: number
   /** ZMQ_CONNECT_TIMEOUT. See {@link SocketOptions.connectTimeout}. */
-  connectTimeout = 0
+  declare connectTimeout: number
   /** ZMQ_HANDSHAKE_IVL. See {@link SocketOptions.handshakeInterval}. */
-  handshakeInterval = 30000
+  declare handshakeInterval: number
   /** ZMQ_HEARTBEAT_IVL. See {@link SocketOptions.heartbeatInterval}. */
-  heartbeatInterval = 0
+  declare heartbeatInterval: number
   /** ZMQ_HEARTBEAT_TIMEOUT. See {@link SocketOptions.heartbeatTimeout}. */
-  heartbeatTimeout = -1
+  declare heartbeatTimeout: number
   /** ZMQ_HEARTBEAT_TTL. See {@link SocketOptions.heartbeatTimeToLive}. */
-  heartbeatTimeToLive = 0
+  declare heartbeatTimeToLive: number
   /** ZMQ_PROBE_ROUTER. See {@link SocketOptions.probeRouter}. */
-  probeRouter = false
+  declare probeRouter: boolean
   /** ZMQ_CONNECT_ROUTING_ID. See {@link SocketOptions.connectRoutingId}. */
-  connectRoutingId: string | null = null
+  declare connectRoutingId: string | null
+
+  /** PLAIN, CURVE and ZAP settings; the mechanism follows the last one set, as in libzmq. */
+  private readonly security = new SecurityOptions()
+  /** ZMQ_PLAIN_SERVER. See {@link SocketOptions.plainServer}. */
+  get plainServer(): boolean { return this.security.plainServer }
+  set plainServer(v: boolean) { this.security.setPlainServer(checkOption("plainServer", v) as boolean) }
+  /** ZMQ_PLAIN_USERNAME. See {@link SocketOptions.plainUsername}. */
+  get plainUsername(): string | null { return this.security.plainUsername }
+  set plainUsername(v: string | null) { this.security.setPlainCredential("plainUsername", checkOption("plainUsername", v) as string | null) }
+  /** ZMQ_PLAIN_PASSWORD. See {@link SocketOptions.plainPassword}. */
+  get plainPassword(): string | null { return this.security.plainPassword }
+  set plainPassword(v: string | null) { this.security.setPlainCredential("plainPassword", checkOption("plainPassword", v) as string | null) }
+  /** ZMQ_CURVE_SERVER. See {@link SocketOptions.curveServer}. */
+  get curveServer(): boolean { return this.security.curveServer }
+  set curveServer(v: boolean) { this.security.setCurveServer(checkOption("curveServer", v) as boolean) }
+  /** ZMQ_CURVE_PUBLICKEY. See {@link SocketOptions.curvePublicKey}. */
+  get curvePublicKey(): string | null { return this.security.curvePublicKey }
+  set curvePublicKey(v: string | Uint8Array | null) { this.security.setCurveKey("curvePublicKey", v) }
+  /** ZMQ_CURVE_SECRETKEY. See {@link SocketOptions.curveSecretKey}. */
+  get curveSecretKey(): string | null { return this.security.curveSecretKey }
+  set curveSecretKey(v: string | Uint8Array | null) { this.security.setCurveKey("curveSecretKey", v) }
+  /** ZMQ_CURVE_SERVERKEY. See {@link SocketOptions.curveServerKey}. */
+  get curveServerKey(): string | null { return this.security.curveServerKey }
+  set curveServerKey(v: string | Uint8Array | null) { this.security.setCurveKey("curveServerKey", v) }
+  /** ZMQ_ZAP_DOMAIN. See {@link SocketOptions.zapDomain}. */
+  get zapDomain(): string { return this.security.zapDomain }
+  set zapDomain(v: string) { this.security.zapDomain = (checkOption("zapDomain", v) as string | null) ?? "" }
+  /** ZMQ_MECHANISM: the security mechanism new connections use (zeromq.js `securityMechanism`). */
+  get securityMechanism(): SecurityMechanism { return this.security.mechanism }
 
   /** The endpoint of the last bind or connect, resolved (`tcp://127.0.0.1:41234`), or null. */
   lastEndpoint: string | null = null
@@ -129,11 +161,14 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   private readableWaiters: (() => void)[] = []
   private stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
 
-  /** Sets options from an object, checking each (zeromq.js constructor semantics). Subclasses call it once their own fields exist. */
+  /** Option values; read and written through the accessors {@link defineOptions} puts on the prototypes. */
+  protected readonly opts: Record<string, unknown> = optionDefaults()
+
+  /** Sets options from an object, checking each (zeromq.js constructor semantics). */
   protected applyOptions(options: object): void {
     for (const [k, v] of Object.entries(options)) {
       if (!(k in optionTable) || !(k in this)) throw zerr("EINVAL", `unknown option ${JSON.stringify(k)} for this socket type`)
-      ;(this as Record<string, unknown>)[k] = checkOption(k, v)
+      ;(this as Record<string, unknown>)[k] = v
     }
   }
 
@@ -162,6 +197,7 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   /** Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`). */
   async bind(address: string): Promise<void> {
     this.assertOpen()
+    if (typeof address === "string" && address.startsWith("inproc://")) return this.bindInproc(address)
     let ep
     try {
       ep = parseEndpoint(address, true)
@@ -186,6 +222,21 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     this.events.emit({ type: "bind", address: l.address })
   }
 
+  /** inproc bind: immediate, in this process's name table (src/transport/inproc.ts). */
+  private bindInproc(address: string): Promise<void> {
+    let l: InprocListener
+    try {
+      l = InprocListener.open(address, (sock, listener) => this.accepted(sock, listener as unknown as Listener))
+    } catch (e) {
+      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      return Promise.reject(e)
+    }
+    this.listeners.set(l.address, l as unknown as Listener)
+    this.lastEndpoint = l.address
+    this.events.emit({ type: "bind", address: l.address })
+    return Promise.resolve()
+  }
+
   /** Stops listening on an endpoint and closes the connections accepted through it. */
   async unbind(address: string): Promise<void> {
     this.assertOpen()
@@ -199,9 +250,10 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   /** Connects to an endpoint; the connection is made (and remade) in the background. */
   connect(address: string, _options?: { routingId?: string }): void {
     this.assertOpen()
-    const ep = parseEndpoint(address, false)
+    const inproc = typeof address === "string" && address.startsWith("inproc://")
+    const ep = inproc ? undefined : parseEndpoint(address, false)
     if (this.connecters.has(address)) return
-    const c = new Connecter(ep, address, () => this, this)
+    const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
     const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId: this.takeConnectRoutingId() }
     this.connecters.set(address, entry)
     this.lastEndpoint = address
@@ -250,10 +302,24 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") {
       props.push(["Identity", this.routingId === null ? Buffer.alloc(0) : Buffer.from(this.routingId, "latin1")])
     }
+    let mechanism
+    try {
+      mechanism = this.security.create(props, {
+        domain: this.security.zapDomain,
+        address: sock.remoteAddress ?? "",
+        identity: this.routingId === null ? Buffer.alloc(0) : Buffer.from(this.routingId, "latin1"),
+      })
+    } catch (e) {
+      // A CURVE socket without its keys cannot handshake (libzmq fails it the same way).
+      sock.destroy()
+      this.events.emit({ type: "handshake:error:other", address, error: e as ZmtpError })
+      return
+    }
     const engine = new Engine(
       sock,
-      new NullMechanism(props),
+      mechanism,
       {
+        zap: zapRequest,
         socketType: this.typeName,
         maxMessageSize: this.maxMessageSize,
         handshakeInterval: this.handshakeInterval,
@@ -314,7 +380,8 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       // its socket type only as disconnect.
       if (!handshaken && error && error.code !== "ERR_ZMTP_SOCKET_TYPE") {
         const other = error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
-        this.events.emit({ type: other ? "handshake:error:other" : "handshake:error:protocol", address: engine.address, error })
+        const type = error instanceof AuthError ? "handshake:error:auth" : other ? "handshake:error:other" : "handshake:error:protocol"
+        this.events.emit({ type, address: engine.address, error })
       }
       this.events.emit({ type: "disconnect", address: engine.address })
     }
@@ -355,6 +422,13 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     this.pipes.delete(p)
     p.out.clear()
     this.pipeRemoved(p)
+  }
+
+  /** Drops a peer: closes its connection and its pipe (ROUTER handover). */
+  protected dropPeer(p: Pipe): void {
+    const e = p.engine
+    this.removePipe(p)
+    if (e instanceof Engine) e.close(undefined)
   }
 
   private takeConnectRoutingId(): string | null {
@@ -680,3 +754,5 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   /** The next message for the user, or undefined. */
   protected abstract xrecv(): Buffer[] | undefined
 }
+
+defineOptions(SocketBase.prototype, commonOptions)

@@ -1,0 +1,98 @@
+/**
+ * The ZAP client (RFC 27 "Architecture"): the server side of PLAIN and CURVE asks the handler bound
+ * at `inproc://zeromq.zap.01` in this process. Not pure (it owns a connection), so it sits beside
+ * the mechanisms rather than in them: a mechanism only produces request frames and reads replies.
+ *
+ * One connection per process, opened on the first request, made as a DEALER so that a REP or ROUTER
+ * handler written for libzmq works unchanged; requests carry distinct request ids and replies are
+ * matched by them. With no handler bound the caller is told at once (libzmq then accepts the peer).
+ */
+import type { Metadata } from "../codec/command.js"
+import { Engine, type EngineHost } from "../engine/engine.js"
+import type { ZmtpError } from "../errors.js"
+import { Pipe, type PipeOwner } from "../pipe/pipe.js"
+import { connectInproc, inprocBinding, type InprocListener } from "../transport/inproc.js"
+import { NullMechanism } from "./null.js"
+
+/** The endpoint a ZAP handler binds (RFC 27). */
+export const ZAP_ENDPOINT = "inproc://zeromq.zap.01"
+
+type Reply = (frames: Buffer[] | undefined) => void
+
+class ZapClient implements EngineHost, PipeOwner {
+  private engine: Engine | undefined
+  private handler: InprocListener | undefined
+  private pipe: Pipe | undefined
+  private readonly pending = new Map<string, Reply>()
+  private nextId = 1
+
+  /** Sends a request; false when no handler is bound. */
+  request(frames: Buffer[], reply: Reply): boolean {
+    const handler = inprocBinding(ZAP_ENDPOINT)
+    if (!handler) return false
+    if (this.engine && this.handler !== handler) {
+      // The handler we talked to went away and another one bound since: start afresh.
+      this.engine.close(undefined)
+    }
+    if (!this.engine) {
+      const sock = connectInproc(ZAP_ENDPOINT)
+      if (!sock) return false
+      this.handler = handler
+      this.pipe = new Pipe(this, ZAP_ENDPOINT, true, 0, 0)
+      this.engine = new Engine(
+        sock as never,
+        new NullMechanism([
+          ["Socket-Type", "DEALER"],
+          ["Identity", Buffer.alloc(0)],
+        ]),
+        { socketType: "DEALER", maxMessageSize: -1, handshakeInterval: 0, heartbeatInterval: 0, heartbeatTimeout: -1, heartbeatTimeToLive: 0 },
+        this,
+        ZAP_ENDPOINT,
+      )
+    }
+    const id = String(this.nextId++)
+    this.pending.set(id, reply)
+    // RFC 27 request: delimiter, version "1.0", request id, then the mechanism's frames.
+    this.pipe!.write([Buffer.alloc(0), Buffer.from("1.0"), Buffer.from(id), ...frames])
+    return true
+  }
+
+  /** EngineHost: the handler accepted our connection. */
+  engineReady(_engine: Engine, _peer: Metadata): Pipe | ZmtpError {
+    return this.pipe!
+  }
+
+  /** EngineHost: the handler went away; waiting handshakes get a 500 (internal error) and fail. */
+  engineClosed(engine: Engine): void {
+    if (engine !== this.engine) return
+    this.engine = undefined
+    this.pipe = undefined
+    const waiting = [...this.pending.values()]
+    this.pending.clear()
+    const internal = [Buffer.from("500"), Buffer.from("ZAP handler went away"), Buffer.alloc(0), Buffer.alloc(0)]
+    for (const r of waiting) r(internal)
+  }
+
+  /** PipeOwner: replies arrived. */
+  pipeReadable(p: Pipe): void {
+    let m: Buffer[] | undefined
+    while ((m = p.read())) {
+      // Reply: delimiter, "1.0", request id, status code, status text, user id, metadata.
+      if (m.length < 3 || m[0]!.length !== 0 || m[1]!.toString("latin1") !== "1.0") continue
+      const id = m[2]!.toString("latin1")
+      const r = this.pending.get(id)
+      if (!r) continue
+      this.pending.delete(id)
+      r(m.slice(3))
+    }
+  }
+
+  pipeWritable(): void {}
+}
+
+const client = new ZapClient()
+
+/** Asks the process's ZAP handler; see {@link ZapClient.request}. */
+export function zapRequest(frames: Buffer[], reply: Reply): boolean {
+  return client.request(frames, reply)
+}

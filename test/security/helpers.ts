@@ -1,0 +1,57 @@
+/** Helpers for the security tests: ZAP handlers, event waits, a loop over socket pairs. */
+import type { SocketEvent } from "../../src/events.js"
+import { Router } from "../../src/index.js"
+import { within } from "../helpers.js"
+
+/** What a ZAP handler saw in one request (RFC 27 request frames after the routing id). */
+export interface ZapSeen {
+  version: string
+  requestId: string
+  domain: string
+  address: string
+  identity: string
+  mechanism: string
+  credentials: Buffer[]
+}
+
+/**
+ * A ZAP handler written as one writes it for libzmq: a ROUTER bound at inproc://zeromq.zap.01 that
+ * answers [id, "", "1.0", requestId, status, text, userId, metadata]. `decide` picks the status.
+ */
+export async function startZapHandler(decide: (req: ZapSeen) => "200" | "300" | "400" | "500") {
+  const router = new Router()
+  await router.bind("inproc://zeromq.zap.01")
+  const seen: ZapSeen[] = []
+  void (async () => {
+    for await (const [id, delim, version, requestId, domain, address, identity, mechanism, ...credentials] of router) {
+      const req: ZapSeen = {
+        version: version!.toString(),
+        requestId: requestId!.toString(),
+        domain: domain!.toString(),
+        address: address!.toString(),
+        identity: identity!.toString(),
+        mechanism: mechanism!.toString(),
+        credentials,
+      }
+      seen.push(req)
+      const status = decide(req)
+      await router.send([id!, delim!, "1.0", requestId!, status, status === "200" ? "OK" : "denied", status === "200" ? "user" : "", ""])
+    }
+  })()
+  return { seen, close: () => router.close() }
+}
+
+/** Resolves with the first event of `type` on a socket's observer. */
+export function nextEvent(sock: { events: { on(t: string, f: (e: SocketEvent) => void): unknown; off(t: string, f: (e: SocketEvent) => void): unknown } }, type: string, ms = 3000): Promise<SocketEvent> {
+  return within(
+    new Promise<SocketEvent>((resolve) => {
+      const f = (e: SocketEvent) => {
+        sock.events.off(type, f)
+        resolve(e)
+      }
+      sock.events.on(type, f)
+    }),
+    ms,
+    `event ${type}`,
+  )
+}

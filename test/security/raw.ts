@@ -1,0 +1,118 @@
+/**
+ * A raw peer for the negative tests: a plain TCP connection that sends exactly the bytes a test
+ * scripts and collects the commands and messages the other side answers with. Valid CURVE/PLAIN
+ * commands come from the pure mechanisms, then get corrupted by the test.
+ */
+import { connect, createServer, type Server, type Socket } from "node:net"
+import { decodeCommand, type Command } from "../../src/codec/command.js"
+import { FrameDecoder } from "../../src/codec/frame-decoder.js"
+import { encodeGreeting } from "../../src/codec/greeting.js"
+import { within } from "../helpers.js"
+
+export class RawPeer {
+  readonly commands: Command[] = []
+  readonly messages: Buffer[][] = []
+  /** Data frames seen, flattened (CURVE MESSAGE boxes arrive as data frames). */
+  readonly frames: Buffer[] = []
+  closed = false
+  private greetingLeft = 64
+  private readonly decoder = new FrameDecoder(
+    {
+      message: (f) => {
+        this.messages.push(f)
+        this.frames.push(...f)
+      },
+      command: (b) => {
+        this.commands.push(decodeCommand(b))
+      },
+    },
+    { maxMessageSize: -1, maxCommandSize: -1 },
+  )
+  private waiters: (() => void)[] = []
+
+  constructor(readonly sock: Socket) {
+    sock.on("data", (d: Buffer) => {
+      if (this.greetingLeft > 0) {
+        const n = Math.min(this.greetingLeft, d.length)
+        this.greetingLeft -= n
+        d = d.subarray(n)
+      }
+      if (d.length) this.decoder.feed(d)
+      this.wake()
+    })
+    sock.on("error", () => {})
+    sock.on("close", () => {
+      this.closed = true
+      this.wake()
+    })
+  }
+
+  static async connect(endpoint: string): Promise<RawPeer> {
+    const [, host, port] = /^tcp:\/\/(.+):(\d+)$/.exec(endpoint)!
+    const sock = connect({ host: host!, port: Number(port) })
+    await new Promise<void>((resolve, reject) => {
+      sock.once("connect", resolve)
+      sock.once("error", reject)
+    })
+    return new RawPeer(sock)
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
+
+  /** Waits until `cond` holds (checked on every input), or fails the test after `ms`. */
+  async until(cond: () => boolean, ms = 3000, what = "condition"): Promise<void> {
+    await within(
+      (async () => {
+        while (!cond()) await new Promise<void>((r) => this.waiters.push(r))
+      })(),
+      ms,
+      what,
+    )
+  }
+
+  /** The n-th command, once it has arrived. */
+  async command(n: number): Promise<Command> {
+    await this.until(() => this.commands.length > n || this.closed, 3000, `command ${n}`)
+    if (this.commands.length <= n) throw new Error(`connection closed before command ${n}`)
+    return this.commands[n]!
+  }
+
+  greet(mechanism: string, asServer = false): void {
+    this.sock.write(encodeGreeting({ mechanism, asServer }))
+  }
+
+  send(...bufs: Buffer[]): void {
+    for (const b of bufs) this.sock.write(b)
+  }
+
+  /** Resolves once the other side has closed the connection. */
+  waitClosed(ms = 3000): Promise<void> {
+    return this.until(() => this.closed, ms, "close by the other side")
+  }
+
+  destroy(): void {
+    this.sock.destroy()
+  }
+}
+
+/** A raw TCP server that hands each accepted connection to `onPeer`. */
+export async function rawServer(onPeer: (p: RawPeer) => void): Promise<{ endpoint: string; server: Server; close(): void }> {
+  const peers: RawPeer[] = []
+  const server = createServer((s) => {
+    const p = new RawPeer(s)
+    peers.push(p)
+    onPeer(p)
+  })
+  await new Promise<void>((r) => server.listen({ host: "127.0.0.1", port: 0 }, r))
+  const { port } = server.address() as { port: number }
+  return {
+    endpoint: `tcp://127.0.0.1:${port}`,
+    server,
+    close: () => {
+      for (const p of peers) p.destroy()
+      server.close()
+    },
+  }
+}
