@@ -10,6 +10,9 @@ export { Reply } from "./sockets/reply.js"
 export { SocketBase as Socket, type Message, type MessageLike, type SocketStatistics } from "./sockets/socket-base.js"
 export { Observer, type EventType, type SocketEvent } from "./events.js"
 export { ZmtpError, ProtocolError, type ZmtpErrorCode } from "./errors.js"
+export { AuthError } from "./mechanisms/mechanism.js"
+export { curveKeyPair, curvePublicKey, type CurveKeyPair } from "./mechanisms/curve-keys.js"
+export { z85Encode, z85Decode } from "./mechanisms/z85.js"
 export type { SocketOptions, RequestOptions, RouterOptions } from "./options.js"
 
 /** The ZMTP protocol version zmtp speaks (and announces in its greeting). */

@@ -25,8 +25,8 @@ import { x25519 } from "@noble/curves/ed25519"
 type Props = ReadonlyArray<readonly [string, Buffer | string]>
 
 /** zeromq.js codes for libzmq's ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC and _INVALID_SEQUENCE. */
-const ERR_CRYPTO = "ERR_ZMTP_CRYPTOGRAPHIC" as ZmtpErrorCode
-const ERR_SEQUENCE = "ERR_ZMTP_INVALID_SEQUENCE" as ZmtpErrorCode
+const ERR_CRYPTO: ZmtpErrorCode = "ERR_ZMTP_CRYPTOGRAPHIC"
+const ERR_SEQUENCE: ZmtpErrorCode = "ERR_ZMTP_INVALID_SEQUENCE"
 
 /** RFC 26 sizes, command name included (libzmq checks them exactly). */
 const HELLO_SIZE = 200

@@ -64,8 +64,8 @@ export interface Mechanism {
   readonly codec?: TrafficCodec | undefined
 }
 
-/** Code of {@link AuthError}. Kept here until the lead adds it to ZmtpErrorCode. */
-export const ERR_ZMTP_AUTH = "ERR_ZMTP_AUTH" as ZmtpErrorCode
+/** Code of {@link AuthError}. */
+export const ERR_ZMTP_AUTH: ZmtpErrorCode = "ERR_ZMTP_AUTH"
 
 /**
  * Authentication failed (zeromq.js "handshake:error:auth"): a ZAP handler refused the peer on our

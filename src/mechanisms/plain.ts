@@ -4,7 +4,7 @@
  * READY. PLAIN offers no confidentiality: it keeps honest peers from misconfiguration.
  */
 import { decodeMetadata, encodeCommand, encodeMetadata, encodeReady, type Command } from "../codec/command.js"
-import { ZmtpError, type ZmtpErrorCode } from "../errors.js"
+import { ZmtpError } from "../errors.js"
 import type { Mechanism, MechanismStep } from "./mechanism.js"
 import { peerError, violation } from "./mechanism.js"
 import { readZapReply, refuse, zapRequest, type ZapContext } from "./zap.js"
@@ -108,7 +108,7 @@ export class PlainServer implements Mechanism {
       // No handler bound: libzmq 4.3.5's PLAIN server fails the handshake (EFAULT, reported as
       // handshake:error:other) and closes without an ERROR: PLAIN without ZAP checks nothing.
       // (CURVE differs: it accepts, the "Stonehouse" pattern.)
-      return { fail: new ZmtpError("EFAULT" as ZmtpErrorCode, "PLAIN server without a ZAP handler at inproc://zeromq.zap.01") }
+      return { fail: new ZmtpError("EFAULT", "PLAIN server without a ZAP handler at inproc://zeromq.zap.01") }
     }
     const v = readZapReply(reply)
     if (v.status !== 200) return refuse(v)

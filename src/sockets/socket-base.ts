@@ -114,28 +114,28 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   private readonly security = new SecurityOptions()
   /** ZMQ_PLAIN_SERVER. See {@link SocketOptions.plainServer}. */
   get plainServer(): boolean { return this.security.plainServer }
-  set plainServer(v: boolean) { this.security.setPlainServer(checkOption("plainServer", v) as boolean) }
+  set plainServer(v: boolean) { this.assertOptionsOpen(); this.security.setPlainServer(checkOption("plainServer", v) as boolean) }
   /** ZMQ_PLAIN_USERNAME. See {@link SocketOptions.plainUsername}. */
   get plainUsername(): string | null { return this.security.plainUsername }
-  set plainUsername(v: string | null) { this.security.setPlainCredential("plainUsername", checkOption("plainUsername", v) as string | null) }
+  set plainUsername(v: string | null) { this.assertOptionsOpen(); this.security.setPlainCredential("plainUsername", checkOption("plainUsername", v) as string | null) }
   /** ZMQ_PLAIN_PASSWORD. See {@link SocketOptions.plainPassword}. */
   get plainPassword(): string | null { return this.security.plainPassword }
-  set plainPassword(v: string | null) { this.security.setPlainCredential("plainPassword", checkOption("plainPassword", v) as string | null) }
+  set plainPassword(v: string | null) { this.assertOptionsOpen(); this.security.setPlainCredential("plainPassword", checkOption("plainPassword", v) as string | null) }
   /** ZMQ_CURVE_SERVER. See {@link SocketOptions.curveServer}. */
   get curveServer(): boolean { return this.security.curveServer }
-  set curveServer(v: boolean) { this.security.setCurveServer(checkOption("curveServer", v) as boolean) }
+  set curveServer(v: boolean) { this.assertOptionsOpen(); this.security.setCurveServer(checkOption("curveServer", v) as boolean) }
   /** ZMQ_CURVE_PUBLICKEY. See {@link SocketOptions.curvePublicKey}. */
   get curvePublicKey(): string | null { return this.security.curvePublicKey }
-  set curvePublicKey(v: string | Uint8Array | null) { this.security.setCurveKey("curvePublicKey", v) }
+  set curvePublicKey(v: string | Uint8Array | null) { this.assertOptionsOpen(); this.security.setCurveKey("curvePublicKey", v) }
   /** ZMQ_CURVE_SECRETKEY. See {@link SocketOptions.curveSecretKey}. */
   get curveSecretKey(): string | null { return this.security.curveSecretKey }
-  set curveSecretKey(v: string | Uint8Array | null) { this.security.setCurveKey("curveSecretKey", v) }
+  set curveSecretKey(v: string | Uint8Array | null) { this.assertOptionsOpen(); this.security.setCurveKey("curveSecretKey", v) }
   /** ZMQ_CURVE_SERVERKEY. See {@link SocketOptions.curveServerKey}. */
   get curveServerKey(): string | null { return this.security.curveServerKey }
-  set curveServerKey(v: string | Uint8Array | null) { this.security.setCurveKey("curveServerKey", v) }
+  set curveServerKey(v: string | Uint8Array | null) { this.assertOptionsOpen(); this.security.setCurveKey("curveServerKey", v) }
   /** ZMQ_ZAP_DOMAIN. See {@link SocketOptions.zapDomain}. */
   get zapDomain(): string { return this.security.zapDomain }
-  set zapDomain(v: string) { this.security.zapDomain = (checkOption("zapDomain", v) as string | null) ?? "" }
+  set zapDomain(v: string) { this.assertOptionsOpen(); this.security.zapDomain = (checkOption("zapDomain", v) as string | null) ?? "" }
   /** ZMQ_MECHANISM: the security mechanism new connections use (zeromq.js `securityMechanism`). */
   get securityMechanism(): SecurityMechanism { return this.security.mechanism }
 
@@ -727,6 +727,10 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       reconnects: this.stats.reconnects,
       protocolErrors: this.stats.protocolErrors,
     }
+  }
+
+  private assertOptionsOpen(): void {
+    if (this.isClosed) throw zerr("ENOTSOCK")
   }
 
   protected assertOpen(): void {
