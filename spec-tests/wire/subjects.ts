@@ -16,6 +16,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, it } from "vitest"
+import { recvWithin } from "../subjects.js"
 
 /** The module shape every subject provides: the zeromq.js v6 API. */
 export type Zmq = typeof import("zeromq")
@@ -177,42 +178,8 @@ export function itKnownLibzmqDeviation(ctx: Ctx, reason: string) {
 // Subject-side message helpers
 // ---------------------------------------------------------------------------
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-
-/** The error code of a rejected zeromq.js / zmtp operation. */
-export function codeOf(err: unknown): string | undefined {
-  return typeof err === "object" && err !== null ? (err as { code?: string }).code : undefined
-}
-
-/**
- * Receive one message within `ms` using the socket's receiveTimeout (so no
- * receive stays pending); undefined when nothing arrived. An early EAGAIN only
- * means "nothing yet", so we retry until the deadline.
- */
-export async function recvWithin(sock: AnySocket, ms: number): Promise<Buffer[] | undefined> {
-  const saved = sock.receiveTimeout
-  const deadline = Date.now() + ms
-  try {
-    for (;;) {
-      sock.receiveTimeout = Math.max(0, deadline - Date.now())
-      try {
-        return await sock.receive()
-      } catch (err) {
-        if (codeOf(err) !== "EAGAIN") throw err
-        if (Date.now() >= deadline) return undefined
-      }
-    }
-  } finally {
-    if (!sock.closed) sock.receiveTimeout = saved
-  }
-}
-
-/** Receive one message that must arrive; returns its frames as strings. */
-export async function recvStrs(sock: AnySocket, ms = 3000): Promise<string[]> {
-  const msg = await recvWithin(sock, ms)
-  if (!msg) throw new Error(`no message arrived within ${ms} ms`)
-  return msg.map((b) => b.toString())
-}
+// The receive helpers are the ones the socket-level suite uses.
+export { codeOf, recvStrs, recvWithin, sleep } from "../subjects.js"
 
 /** True when nothing is waiting on `sock` right now (a receive that may not wait). */
 export async function nothingQueued(sock: AnySocket): Promise<boolean> {
