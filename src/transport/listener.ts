@@ -1,7 +1,7 @@
 /**
  * Listening side of a transport: a `net.Server` on a TCP port or a Unix domain socket path.
  */
-import { lstatSync, unlinkSync } from "node:fs"
+import { lstatSync, unlinkSync, type Stats } from "node:fs"
 import { createServer, type Server, type Socket as NetSocket } from "node:net"
 import { zerr, type ZmtpError } from "../errors.js"
 import { formatEndpoint, systemErrorCode, type Endpoint } from "./endpoint.js"
@@ -15,6 +15,8 @@ export class Listener {
     /** The resolved endpoint, as ZMQ_LAST_ENDPOINT reports it. */
     readonly address: string,
     private readonly ipcPath: string | undefined,
+    /** Identity of the socket file we created, so that close() never removes someone else's. */
+    private readonly ipcFile: Stats | undefined,
   ) {}
 
   /** Starts listening. Rejects with a typed error (EADDRINUSE, EADDRNOTAVAIL, ENOENT ...). */
@@ -44,7 +46,8 @@ export class Listener {
         } else {
           address = formatEndpoint(ep)
         }
-        listener = new Listener(server, address, ep.transport === "ipc" && !ep.path.startsWith("\0") ? ep.path : undefined)
+        const ipcPath = ep.transport === "ipc" && !ep.path.startsWith("\0") ? ep.path : undefined
+        listener = new Listener(server, address, ipcPath, ipcPath ? statOrUndefined(ipcPath) : undefined)
         resolve(listener)
       }
       if (ep.transport === "tcp") {
@@ -68,14 +71,27 @@ export class Listener {
   close(dropConnections: boolean): void {
     this.server.close()
     if (dropConnections) for (const c of this.connections) c.destroy()
-    if (this.ipcPath) {
-      try {
-        unlinkSync(this.ipcPath)
-      } catch {
-        // Already gone (removed under us): nothing to clean.
+    if (this.ipcPath && this.ipcFile) {
+      // Remove the file only if it is still the one we made: it may have been removed under us and
+      // the path taken by another socket since.
+      const now = statOrUndefined(this.ipcPath)
+      if (now && now.dev === this.ipcFile.dev && now.ino === this.ipcFile.ino) {
+        try {
+          unlinkSync(this.ipcPath)
+        } catch {
+          // Gone in between: nothing to clean.
+        }
       }
     }
   }
 }
 
 export type { ZmtpError }
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return lstatSync(path)
+  } catch {
+    return undefined
+  }
+}
