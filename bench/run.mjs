@@ -4,7 +4,7 @@
 // implementations are interleaved run by run (A, B, C, A, B, C, ...), and the summary reports the
 // median with min–max and the ratios zmtp/zeromq.js and zmtp/raw. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--only throughput,latency,broker,rss] [--impl zmtp,zeromq,raw]
+//   node bench/run.mjs [--quick] [--only throughput,curve,latency,broker,rss] [--impl zmtp,zeromq,raw]
 //                      [--runs N] [--duration SECONDS] [--transport tcp,ipc] [--sizes 16,1024]
 //                      [--rss-count N] [--cpu-prof] [--zmtp-module PATH] [--json FILE] [--md FILE]
 
@@ -19,7 +19,7 @@ const workerPath = path.join(here, "worker.mjs")
 
 const IMPLS = ["zmtp", "zeromq", "raw"]
 const IMPL_LABEL = { zmtp: "zmtp", zeromq: "zeromq.js", raw: "raw" }
-const WORKLOADS = ["throughput", "latency", "broker", "rss"]
+const WORKLOADS = ["throughput", "curve", "latency", "broker", "rss"]
 
 // ---- options -----------------------------------------------------------------------------------
 
@@ -100,6 +100,8 @@ function parseArgs(argv) {
   }
   o.runs ??= o.quick ? 1 : 3
   o.durationMs = (o.duration ?? (o.quick ? 0.25 : 2)) * 1000
+  // CURVE is CPU-bound (every message is boxed and unboxed), so its default is shorter.
+  o.curveDurationMs = (o.duration ?? (o.quick ? 0.25 : 1)) * 1000
   o.rssCount ??= o.quick ? 20_000 : 1_000_000
   o.rssPauseMs = o.quick ? 150 : 1000
   o.warmup = o.quick ? 20 : 500
@@ -237,6 +239,33 @@ function sizeLabel(n) {
   return n >= 1024 && n % 1024 === 0 ? `${n / 1024} KiB` : `${n} B`
 }
 
+const TP_METRICS = [
+  { key: "msgsPerSec", label: "msgs/s", better: "higher" },
+  { key: "mbPerSec", label: "MB/s", better: "higher" },
+]
+
+/**
+ * One-way DEALER -> ROUTER: the sender sends for `durationMs`, then the receiver reports the rate
+ * between the first and the last message it got. With `curve` (Z85 keys) the bound ROUTER is the
+ * CURVE server and the DEALER the client; without it both use NULL.
+ */
+function throughputTrial(impl, ctx, { transport, size, durationMs: d, curve }) {
+  return trial(ctx, d * 10 + 30_000, async (spawn, ipc) => {
+    const ep = transport === "tcp" ? "tcp://127.0.0.1:*" : ipc()
+    const recv = spawn("tp-recv", impl, { endpoint: ep, size, curve })
+    const { endpoint } = await expectMsg(recv, "ready")
+    const send = spawn("tp-send", impl, { endpoint, size, durationMs: d, maxCount: 50_000_000, curve })
+    await expectMsg(send, "ready")
+    send.send({ type: "go" })
+    const { n } = await expectMsg(send, "sent")
+    recv.send({ type: "expect", n })
+    const r = await expectMsg(recv, "result")
+    const secs = r.elapsedMs / 1000
+    const msgsPerSec = r.measured / secs
+    return { msgsPerSec, mbPerSec: (msgsPerSec * size) / 1e6, messages: r.count }
+  })
+}
+
 /** Every case of every selected workload, in order. Each has `run(impl, ctx)` returning metrics. */
 function buildCases(opts) {
   const cases = []
@@ -248,27 +277,23 @@ function buildCases(opts) {
           workload: "throughput",
           name: `${transport} ${sizeLabel(size)}`,
           id: `tp-${transport}-${size}`,
-          metrics: [
-            { key: "msgsPerSec", label: "msgs/s", better: "higher" },
-            { key: "mbPerSec", label: "MB/s", better: "higher" },
-          ],
-          run: (impl, ctx) =>
-            trial(ctx, d * 10 + 30_000, async (spawn, ipc) => {
-              const ep = transport === "tcp" ? "tcp://127.0.0.1:*" : ipc()
-              const recv = spawn("tp-recv", impl, { endpoint: ep, size })
-              const { endpoint } = await expectMsg(recv, "ready")
-              const send = spawn("tp-send", impl, { endpoint, size, durationMs: d, maxCount: 50_000_000 })
-              await expectMsg(send, "ready")
-              send.send({ type: "go" })
-              const { n } = await expectMsg(send, "sent")
-              recv.send({ type: "expect", n })
-              const r = await expectMsg(recv, "result")
-              const secs = r.elapsedMs / 1000
-              const msgsPerSec = r.measured / secs
-              return { msgsPerSec, mbPerSec: (msgsPerSec * size) / 1e6, messages: r.count }
-            }),
+          metrics: TP_METRICS,
+          run: (impl, ctx) => throughputTrial(impl, ctx, { transport, size, durationMs: d }),
         })
       }
+    }
+  }
+  if (opts.only.includes("curve")) {
+    for (const size of opts.sizes ?? [16, 1024, 65536]) {
+      cases.push({
+        workload: "curve",
+        name: `tcp ${sizeLabel(size)}`,
+        id: `curve-tcp-${size}`,
+        noRaw: "raw omitted: it speaks NULL only; a hand-rolled CURVE would measure its own crypto code, not ZMTP over Node's sockets",
+        metrics: TP_METRICS,
+        // ctx.curveKeys: made once in main() with zeromq.js's curveKeyPair(), so both use the same keys.
+        run: (impl, ctx) => throughputTrial(impl, ctx, { transport: "tcp", size, durationMs: opts.curveDurationMs, curve: ctx.curveKeys }),
+      })
     }
   }
   if (opts.only.includes("latency")) {
@@ -400,9 +425,19 @@ function ratio(a, b) {
 
 const TITLES = {
   throughput: "One-way throughput, DEALER -> ROUTER",
+  curve: "One-way throughput with CURVE security, DEALER -> ROUTER",
   latency: "REQ <-> REP latency",
   broker: "Broker pipeline",
   rss: "Peak RSS, receiver falls behind a burst",
+}
+
+/** "2 s per timed run", naming curve's own duration when it differs and curve is not alone. */
+function durationNote(opts, cases) {
+  const main = `${opts.durationMs / 1000} s per timed run`
+  const curve = `${opts.curveDurationMs / 1000} s`
+  if (!cases.some((c) => c.workload === "curve") || opts.curveDurationMs === opts.durationMs) return main
+  if (cases.every((c) => c.workload === "curve" || c.workload === "rss")) return `${curve} per timed run`
+  return `${main} (curve: ${curve})`
 }
 
 function markdown(opts, cases, results, meta) {
@@ -412,7 +447,7 @@ function markdown(opts, cases, results, meta) {
   out.push("")
   out.push(
     `${meta.date} · Node ${meta.node} · ${meta.cpu} × ${meta.cores} · ${meta.platform} · ` +
-      `${opts.runs} run(s) per cell, interleaved · ${opts.durationMs / 1000} s per timed run` +
+      `${opts.runs} run(s) per cell, interleaved · ${durationNote(opts, cases)}` +
       (opts.quick ? " · **--quick (smoke test, not a measurement)**" : ""),
   )
   out.push("")
@@ -482,6 +517,7 @@ async function main() {
     label: "",
   }
   const cases = buildCases(opts)
+  if (cases.some((c) => c.workload === "curve")) ctx.curveKeys = await curveKeys()
   const results = {}
   for (const c of cases) {
     results[c.id] = {}
@@ -528,7 +564,7 @@ async function main() {
   if (opts.json) {
     const json = {
       meta,
-      options: { quick: opts.quick, runs: opts.runs, durationMs: opts.durationMs, impls: opts.impls, rssCount: opts.rssCount },
+      options: { quick: opts.quick, runs: opts.runs, durationMs: opts.durationMs, curveDurationMs: opts.curveDurationMs, impls: opts.impls, rssCount: opts.rssCount },
       notes,
       cases: cases.map((c) => ({ id: c.id, workload: c.workload, name: c.name, metrics: c.metrics, results: results[c.id] })),
     }
@@ -537,6 +573,22 @@ async function main() {
   if (opts.cpuProf) console.error(`bench: CPU profiles of the zmtp workers are in ${ctx.profDir}`)
   const failed = cases.some((c) => opts.impls.some((i) => results[c.id][i].errors.length > 0))
   process.exitCode = failed ? 1 : 0
+}
+
+/**
+ * The CURVE workload's keys (Z85), one server pair and one client pair, made here with zeromq.js's
+ * curveKeyPair() and handed to every worker, so zmtp and zeromq.js run with identical keys.
+ */
+async function curveKeys() {
+  let zmq
+  try {
+    zmq = await import("zeromq")
+  } catch (e) {
+    usage(`the curve workload makes its keys with zeromq.js, which does not load: ${e?.message ?? e}`)
+  }
+  const server = zmq.curveKeyPair()
+  const client = zmq.curveKeyPair()
+  return { serverPublic: server.publicKey, serverSecret: server.secretKey, clientPublic: client.publicKey, clientSecret: client.secretKey }
 }
 
 function killAll() {

@@ -56,13 +56,25 @@ function percentiles(samples, n) {
   return { p50: at(0.5), p99: at(0.99), mean: n ? sum / n : NaN, max: n ? a[n - 1] : NaN }
 }
 
+/**
+ * Socket options for the CURVE workload (RFC 26 keys as Z85 strings, made by the parent so both
+ * libraries use the same ones): the bound ROUTER is the CURVE server, the connecting DEALER the
+ * client. Without cfg.curve the sockets use NULL, the default.
+ */
+function curveOptions(side) {
+  const k = cfg.curve
+  if (!k) return undefined
+  if (side === "server") return { curveServer: true, curveSecretKey: k.serverSecret }
+  return { curveServerKey: k.serverPublic, curvePublicKey: k.clientPublic, curveSecretKey: k.clientSecret }
+}
+
 async function loadZmq() {
   if (cfg.impl === "zeromq") return import("zeromq")
   if (cfg.impl === "zmtp") return import(cfg.zmtpModule)
   throw new Error(`no socket library for impl ${cfg.impl}`)
 }
 
-// ---- one-way throughput DEALER -> ROUTER -------------------------------------------------------
+// ---- one-way throughput DEALER -> ROUTER (NULL, or CURVE when cfg.curve holds keys) -------------
 
 /** Receiver side shared by zmq-like and raw: counts messages and times first-to-last. */
 function makeCounter() {
@@ -91,6 +103,10 @@ function makeCounter() {
 
 async function tpRecv() {
   const st = makeCounter()
+  if (cfg.impl === "raw" && cfg.curve) {
+    tell({ type: "skip", reason: "raw speaks NULL only" })
+    return
+  }
   if (cfg.impl === "raw") {
     const peers = []
     const { server, endpoint } = await raw.listen(cfg.endpoint, "ROUTER", ({ sock, rest }) => {
@@ -111,7 +127,7 @@ async function tpRecv() {
     return
   }
   const zmq = await loadZmq()
-  const router = new zmq.Router()
+  const router = new zmq.Router(curveOptions("server"))
   await router.bind(cfg.endpoint)
   onStop = async () => router.close()
   tell({ type: "ready", endpoint: router.lastEndpoint })
@@ -127,6 +143,10 @@ async function tpRecv() {
 
 async function tpSend() {
   const payload = Buffer.alloc(cfg.size, 0x61)
+  if (cfg.impl === "raw" && cfg.curve) {
+    tell({ type: "skip", reason: "raw speaks NULL only" })
+    return
+  }
   if (cfg.impl === "raw") {
     const { sock } = await raw.connect(cfg.endpoint, "DEALER")
     onStop = async () => sock.destroy()
@@ -144,7 +164,7 @@ async function tpSend() {
     return
   }
   const zmq = await loadZmq()
-  const dealer = new zmq.Dealer()
+  const dealer = new zmq.Dealer(curveOptions("client"))
   dealer.connect(cfg.endpoint)
   onStop = async () => dealer.close()
   tell({ type: "ready" })
