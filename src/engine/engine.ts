@@ -52,7 +52,7 @@ const enum State {
 }
 
 /** Bytes the engine lets the transport buffer before it waits for 'drain'. */
-const WRITE_BUDGET = 1024 * 1024
+const WRITE_BUDGET = 256 * 1024
 const EMPTY = Buffer.alloc(0)
 /** ms a lingering close waits for the peer to close its side after ours. */
 const END_GRACE = 1000

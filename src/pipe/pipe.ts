@@ -48,9 +48,6 @@ export class Pipe {
   handshaken = false
   /** Set when the socket no longer uses this pipe. */
   closed = false
-  /** Messages received and sent through this pipe. */
-  messagesIn = 0
-  messagesOut = 0
   private readBlocked = false
 
   constructor(
@@ -59,8 +56,8 @@ export class Pipe {
     readonly endpoint: string,
     /** True for the connecting side (the pipe survives reconnects). */
     readonly outbound: boolean,
-    private sendHwm: number,
-    private recvHwm: number,
+    private readonly sendHwm: number,
+    private readonly recvHwm: number,
   ) {}
 
   /** True if the outbound queue is below its high-water mark. */
@@ -71,7 +68,6 @@ export class Pipe {
   /** Queues a message for the peer. The caller checked {@link writable}. */
   write(msg: Buffer[]): void {
     this.out.push(msg)
-    this.messagesOut++
     if (this.out.length === 1) this.engine?.kick()
   }
 
@@ -103,7 +99,6 @@ export class Pipe {
   deliver(msg: Buffer[]): boolean {
     if (this.closed) return true
     this.in.push(msg)
-    this.messagesIn++
     if (this.in.length === 1) this.owner.pipeReadable(this)
     if (this.recvHwm > 0 && this.in.length >= this.recvHwm) {
       this.readBlocked = true
@@ -122,16 +117,5 @@ export class Pipe {
       this.engine?.resumeRead()
     }
     return m
-  }
-
-  /** Changes the high-water marks (options set after the pipe was made apply to new pipes in libzmq; here too). */
-  setHwm(send: number, recv: number): void {
-    this.sendHwm = send
-    this.recvHwm = recv
-  }
-
-  /** True while the engine is held back by a full inbound queue. */
-  get readPaused(): boolean {
-    return this.readBlocked
   }
 }

@@ -392,8 +392,6 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
       if (entry && pipe && entry.pipe === pipe && this.immediate) {
         entry.pipe = undefined
         this.removePipe(pipe)
-      } else if (pipe) {
-        this.pipeDisconnected(pipe)
       }
       if (entry && !this.isClosed) origin.retry()
     } else if (pipe) {
@@ -745,8 +743,6 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   protected pipeHandshaken(_p: Pipe, _peer: Metadata): ZmtpError | undefined {
     return undefined
   }
-  /** A connecting pipe lost its connection but stays (its queue waits for the next one). */
-  protected pipeDisconnected(_p: Pipe): void {}
   /** A pipe left the socket for good. */
   protected pipeRemoved(_p: Pipe): void {}
   /** Validates a send at call time (EFSM ...). */
