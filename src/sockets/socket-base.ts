@@ -11,20 +11,15 @@ import { Engine, type EngineHost } from "../engine/engine.js"
 import { ZmtpError, zerr } from "../errors.js"
 import { Observer } from "../events.js"
 import { AuthError } from "../mechanisms/mechanism.js"
-import { SecurityOptions, type SecurityMechanism } from "../mechanisms/security.js"
 import { zapRequest } from "../mechanisms/zap-client.js"
 import { InprocConnecter, InprocListener } from "../transport/inproc.js"
-import { checkOption, commonOptions, defineOptions, optionDefaults, optionTable } from "../options.js"
 import { Pipe, type PipeOwner } from "../pipe/pipe.js"
 import { Queue } from "../pipe/queue.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
 import { parseEndpoint } from "../transport/endpoint.js"
 import { Listener } from "../transport/listener.js"
-
-/** One frame as a user may give it. */
-export type MessageLike = string | Buffer | Uint8Array | ArrayBuffer
-/** A message: one frame or several. */
-export type Message = MessageLike | readonly MessageLike[]
+import { toFrames, type Message } from "./message.js"
+import { SocketOptionsBase } from "./socket-options.js"
 
 interface PendingSend {
   frames: Buffer[]
@@ -55,90 +50,7 @@ export interface SocketStatistics {
 
 const RESOLVED: Promise<void> = Promise.resolve()
 
-function toFrame(f: MessageLike): Buffer {
-  if (Buffer.isBuffer(f)) return f
-  if (typeof f === "string") return Buffer.from(f)
-  if (f instanceof Uint8Array) return Buffer.from(f.buffer, f.byteOffset, f.byteLength)
-  if (f instanceof ArrayBuffer) return Buffer.from(f)
-  throw zerr("EINVAL", "a frame must be a string, Buffer, Uint8Array or ArrayBuffer")
-}
-
-/** Converts what the user gave into frames; throws EINVAL for anything else. */
-export function toFrames(msg: Message): Buffer[] {
-  if (Array.isArray(msg)) {
-    if (msg.length === 0) throw zerr("EINVAL", "a message needs at least one frame")
-    const out = new Array<Buffer>(msg.length)
-    for (let i = 0; i < msg.length; i++) out[i] = toFrame(msg[i] as MessageLike)
-    return out
-  }
-  return [toFrame(msg as MessageLike)]
-}
-
-export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost, AsyncIterable<Buffer[]> {
-  /** ZMQ_ROUTING_ID. See {@link SocketOptions.routingId}. */
-  declare routingId: string | null
-  /** ZMQ_SNDHWM. See {@link SocketOptions.sendHighWaterMark}. */
-  declare sendHighWaterMark: number
-  /** ZMQ_RCVHWM. See {@link SocketOptions.receiveHighWaterMark}. */
-  declare receiveHighWaterMark: number
-  /** ZMQ_SNDTIMEO. See {@link SocketOptions.sendTimeout}. */
-  declare sendTimeout: number
-  /** ZMQ_RCVTIMEO. See {@link SocketOptions.receiveTimeout}. */
-  declare receiveTimeout: number
-  /** ZMQ_LINGER. See {@link SocketOptions.linger}. */
-  declare linger: number
-  /** ZMQ_IMMEDIATE. See {@link SocketOptions.immediate}. */
-  declare immediate: boolean
-  /** ZMQ_MAXMSGSIZE. See {@link SocketOptions.maxMessageSize}. */
-  declare maxMessageSize: number
-  /** ZMQ_RECONNECT_IVL. See {@link SocketOptions.reconnectInterval}. */
-  declare reconnectInterval: number
-  /** ZMQ_RECONNECT_IVL_MAX. See {@link SocketOptions.reconnectMaxInterval}. */
-  declare reconnectMaxInterval: number
-  /** ZMQ_CONNECT_TIMEOUT. See {@link SocketOptions.connectTimeout}. */
-  declare connectTimeout: number
-  /** ZMQ_HANDSHAKE_IVL. See {@link SocketOptions.handshakeInterval}. */
-  declare handshakeInterval: number
-  /** ZMQ_HEARTBEAT_IVL. See {@link SocketOptions.heartbeatInterval}. */
-  declare heartbeatInterval: number
-  /** ZMQ_HEARTBEAT_TIMEOUT. See {@link SocketOptions.heartbeatTimeout}. */
-  declare heartbeatTimeout: number
-  /** ZMQ_HEARTBEAT_TTL. See {@link SocketOptions.heartbeatTimeToLive}. */
-  declare heartbeatTimeToLive: number
-  /** ZMQ_PROBE_ROUTER. See {@link SocketOptions.probeRouter}. */
-  declare probeRouter: boolean
-  /** ZMQ_CONNECT_ROUTING_ID. See {@link SocketOptions.connectRoutingId}. */
-  declare connectRoutingId: string | null
-
-  /** PLAIN, CURVE and ZAP settings; the mechanism follows the last one set, as in libzmq. */
-  private readonly security = new SecurityOptions()
-  /** ZMQ_PLAIN_SERVER. See {@link SocketOptions.plainServer}. */
-  get plainServer(): boolean { return this.security.plainServer }
-  set plainServer(v: boolean) { this.assertOptionsOpen(); this.security.setPlainServer(checkOption("plainServer", v) as boolean) }
-  /** ZMQ_PLAIN_USERNAME. See {@link SocketOptions.plainUsername}. */
-  get plainUsername(): string | null { return this.security.plainUsername }
-  set plainUsername(v: string | null) { this.assertOptionsOpen(); this.security.setPlainCredential("plainUsername", checkOption("plainUsername", v) as string | null) }
-  /** ZMQ_PLAIN_PASSWORD. See {@link SocketOptions.plainPassword}. */
-  get plainPassword(): string | null { return this.security.plainPassword }
-  set plainPassword(v: string | null) { this.assertOptionsOpen(); this.security.setPlainCredential("plainPassword", checkOption("plainPassword", v) as string | null) }
-  /** ZMQ_CURVE_SERVER. See {@link SocketOptions.curveServer}. */
-  get curveServer(): boolean { return this.security.curveServer }
-  set curveServer(v: boolean) { this.assertOptionsOpen(); this.security.setCurveServer(checkOption("curveServer", v) as boolean) }
-  /** ZMQ_CURVE_PUBLICKEY. See {@link SocketOptions.curvePublicKey}. */
-  get curvePublicKey(): string | null { return this.security.curvePublicKey }
-  set curvePublicKey(v: string | Uint8Array | null) { this.assertOptionsOpen(); this.security.setCurveKey("curvePublicKey", v) }
-  /** ZMQ_CURVE_SECRETKEY. See {@link SocketOptions.curveSecretKey}. */
-  get curveSecretKey(): string | null { return this.security.curveSecretKey }
-  set curveSecretKey(v: string | Uint8Array | null) { this.assertOptionsOpen(); this.security.setCurveKey("curveSecretKey", v) }
-  /** ZMQ_CURVE_SERVERKEY. See {@link SocketOptions.curveServerKey}. */
-  get curveServerKey(): string | null { return this.security.curveServerKey }
-  set curveServerKey(v: string | Uint8Array | null) { this.assertOptionsOpen(); this.security.setCurveKey("curveServerKey", v) }
-  /** ZMQ_ZAP_DOMAIN. See {@link SocketOptions.zapDomain}. */
-  get zapDomain(): string { return this.security.zapDomain }
-  set zapDomain(v: string) { this.assertOptionsOpen(); this.security.zapDomain = (checkOption("zapDomain", v) as string | null) ?? "" }
-  /** ZMQ_MECHANISM: the security mechanism new connections use (zeromq.js `securityMechanism`). */
-  get securityMechanism(): SecurityMechanism { return this.security.mechanism }
-
+export abstract class SocketBase extends SocketOptionsBase implements EngineHost, PipeOwner, ConnecterHost, AsyncIterable<Buffer[]> {
   /** The endpoint of the last bind or connect, resolved (`tcp://127.0.0.1:41234`), or null. */
   lastEndpoint: string | null = null
   /** Socket events (zeromq.js names and payloads). */
@@ -160,17 +72,6 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   private isClosed = false
   private readableWaiters: (() => void)[] = []
   private stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
-
-  /** Option values; read and written through the accessors {@link defineOptions} puts on the prototypes. */
-  protected readonly opts: Record<string, unknown> = optionDefaults()
-
-  /** Sets options from an object, checking each (zeromq.js constructor semantics). */
-  protected applyOptions(options: object): void {
-    for (const [k, v] of Object.entries(options)) {
-      if (!(k in optionTable) || !(k in this)) throw zerr("EINVAL", `unknown option ${JSON.stringify(k)} for this socket type`)
-      ;(this as Record<string, unknown>)[k] = v
-    }
-  }
 
   /** libzmq's numeric socket type. */
   get type(): number {
@@ -727,10 +628,6 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
     }
   }
 
-  private assertOptionsOpen(): void {
-    if (this.isClosed) throw zerr("ENOTSOCK")
-  }
-
   protected assertOpen(): void {
     if (this.isClosed) throw zerr("EBADF")
   }
@@ -755,4 +652,3 @@ export abstract class SocketBase implements EngineHost, PipeOwner, ConnecterHost
   protected abstract xrecv(): Buffer[] | undefined
 }
 
-defineOptions(SocketBase.prototype, commonOptions)
