@@ -248,8 +248,15 @@ async function orchestrate() {
   mkdirSync(snapDir, { recursive: true })
   const modulePath = join(snapDir, "zmtp.mjs")
   copyFileSync(src, modulePath)
-  const z = await loadZmtp(modulePath)
-  for (const k of ["Router", "Dealer", "Request", "Reply", "Proxy"]) if (typeof z[k] !== "function") throw new Error(`${src} has no ${k}`)
+  process.on("exit", () => rmSync(snapDir, { recursive: true, force: true }))
+  let z
+  try {
+    z = await loadZmtp(modulePath)
+    for (const k of ["Router", "Dealer", "Request", "Reply", "Proxy"]) if (typeof z[k] !== "function") throw new Error(`${src} has no ${k}`)
+  } catch (e) {
+    console.error(`cannot load zmtp from ${src} (rebuilt meanwhile? run \`npx tsup\` again): ${e?.stack ?? e}`)
+    process.exit(2)
+  }
 
   const front = `tcp://127.0.0.1:${await freeTcpPort()}`
   const backPath = join(tmpdir(), `zmtp-soak-${process.pid}.sock`)

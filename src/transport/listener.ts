@@ -1,7 +1,9 @@
 /**
  * Listening side of a transport: a `net.Server` on a TCP port or a Unix domain socket path.
  */
-import { lstatSync, unlinkSync, type Stats } from "node:fs"
+import { randomBytes } from "node:crypto"
+import { lstatSync, renameSync, unlinkSync, type BigIntStats } from "node:fs"
+import { dirname, join } from "node:path"
 import { createServer, type Server, type Socket as NetSocket } from "node:net"
 import { zerr, type ZmtpError } from "../errors.js"
 import { formatEndpoint, systemErrorCode, type Endpoint } from "./endpoint.js"
@@ -16,7 +18,7 @@ export class Listener {
     readonly address: string,
     private readonly ipcPath: string | undefined,
     /** Identity of the socket file we created, so that close() never removes someone else's. */
-    private readonly ipcFile: Stats | undefined,
+    private readonly ipcFile: BigIntStats | undefined,
   ) {}
 
   /** Starts listening. Rejects with a typed error (EADDRINUSE, EADDRNOTAVAIL, ENOENT ...). */
@@ -62,7 +64,23 @@ export class Listener {
             // Not there: the usual case.
           }
         }
-        server.listen({ path: ep.path, backlog: 511 }, ready)
+        // libuv unlinks the path it listened on when the server closes, whoever's file is there by
+        // then. Listening on a private name and moving the file into place leaves that unlink
+        // harmless; close() removes the real path itself, and only if the file is still ours.
+        const privateName = ep.path.startsWith("\0") ? undefined : join(dirname(ep.path), `.zmtp-${randomBytes(6).toString("hex")}`)
+        if (privateName && Buffer.byteLength(privateName) <= 107) {
+          server.listen({ path: privateName, backlog: 511 }, () => {
+            try {
+              renameSync(privateName, ep.path)
+            } catch (e) {
+              server.close()
+              return reject(zerr(systemErrorCode(e as NodeJS.ErrnoException), (e as Error).message, given))
+            }
+            ready()
+          })
+        } else {
+          server.listen({ path: ep.path, backlog: 511 }, ready)
+        }
       }
     })
   }
@@ -75,7 +93,9 @@ export class Listener {
       // Remove the file only if it is still the one we made: it may have been removed under us and
       // the path taken by another socket since.
       const now = statOrUndefined(this.ipcPath)
-      if (now && now.dev === this.ipcFile.dev && now.ino === this.ipcFile.ino) {
+      // Inode numbers are reused at once on tmpfs, so the creation time (ns) takes part too.
+      const f = this.ipcFile
+      if (now && now.dev === f.dev && now.ino === f.ino && now.birthtimeNs === f.birthtimeNs && now.ctimeNs === f.ctimeNs) {
         try {
           unlinkSync(this.ipcPath)
         } catch {
@@ -88,9 +108,9 @@ export class Listener {
 
 export type { ZmtpError }
 
-function statOrUndefined(path: string): Stats | undefined {
+function statOrUndefined(path: string): BigIntStats | undefined {
   try {
-    return lstatSync(path)
+    return lstatSync(path, { bigint: true })
   } catch {
     return undefined
   }
