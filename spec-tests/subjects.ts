@@ -26,7 +26,7 @@ export type Transport = "tcp" | "ipc"
 export const transports: readonly Transport[] = ["tcp", "ipc"]
 
 /** Anything with the zeromq.js socket surface that we need for cleanup. */
-interface Closable {
+export interface Closable {
   close(): void
   linger: number
   readonly closed: boolean

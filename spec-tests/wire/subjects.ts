@@ -4,71 +4,19 @@
  * Each wire test drives one socket under test (the "subject") from a scripted
  * raw peer (raw-peer.ts) and runs once per subject:
  *   - "libzmq": zeromq.js 6 (libzmq 4.3.5), the reference implementation;
- *   - "zmtp":   this project, imported from ../../src/index.js.
+ *   - "zmtp":   this project, imported from src/index.ts.
  *
- * SPEC_SUBJECTS picks the subjects (comma separated, default "zmtp,libzmq"),
- * the same convention as spec-tests/subjects.ts. This folder keeps its own
- * small copy so that it does not depend on that file. A subject whose module
- * cannot be imported (for instance while src/index.ts is still being written)
- * gets a skipped test that says why, instead of a collection failure.
+ * SPEC_SUBJECTS picks the subjects (comma separated, default "zmtp,libzmq"); the
+ * subjects are loaded by spec-tests/subjects.ts. A subject whose module cannot be
+ * imported gets a skipped test that says why, instead of a collection failure.
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, it } from "vitest"
-import { recvWithin } from "../subjects.js"
+import { recvWithin, subjects, type AnySocket, type Closable, type Subject, type SubjectName, type Transport, type Zmq } from "../subjects.js"
 
-/** The module shape every subject provides: the zeromq.js v6 API. */
-export type Zmq = typeof import("zeromq")
-export type SubjectName = "zmtp" | "libzmq"
-export type Transport = "tcp" | "ipc"
-
-/** Stream transports the cheap scenarios run over. */
-export const transports: readonly Transport[] = ["tcp", "ipc"]
-
-/** A subject socket as the tests use it. */
-export type AnySocket =
-  | InstanceType<Zmq["Dealer"]>
-  | InstanceType<Zmq["Router"]>
-  | InstanceType<Zmq["Request"]>
-  | InstanceType<Zmq["Reply"]>
-
-interface Closable {
-  close(): void
-  linger: number
-  readonly closed: boolean
-}
-
-export interface Subject {
-  name: SubjectName
-  zmq?: Zmq
-  skipReason?: string
-}
-
-const REQUIRED_EXPORTS = ["Request", "Reply", "Dealer", "Router"] as const
-
-async function loadSubject(name: SubjectName): Promise<Subject> {
-  try {
-    // The zmtp specifier sits in a variable so that tsc does not type the
-    // module: it must match the zeromq.js types, which is what the cast says.
-    const zmtpSpecifier = "../../src/index.js"
-    const mod = (name === "libzmq" ? await import("zeromq") : await import(/* @vite-ignore */ zmtpSpecifier)) as Zmq
-    const missing = REQUIRED_EXPORTS.filter((k) => typeof (mod as Record<string, unknown>)[k] !== "function")
-    if (missing.length > 0) return { name, skipReason: `module lacks export(s) ${missing.join(", ")}` }
-    return { name, zmq: mod }
-  } catch (err) {
-    const msg = err instanceof Error ? err.message.split("\n")[0] : String(err)
-    return { name, skipReason: `import failed: ${msg}` }
-  }
-}
-
-const wanted = (process.env.SPEC_SUBJECTS ?? "zmtp,libzmq")
-  .split(",")
-  .map((s) => s.trim())
-  .filter((s): s is SubjectName => s === "zmtp" || s === "libzmq")
-
-/** The subjects selected by SPEC_SUBJECTS, loaded once per test file. */
-export const subjects: Subject[] = await Promise.all(wanted.map(loadSubject))
+export { subjects, transports, type AnySocket, type Subject, type SubjectName, type Transport, type Zmq } from "../subjects.js"
 
 /** Handed to each describe body: the subject's module plus cleanup helpers. */
 export interface Ctx {
