@@ -108,7 +108,12 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     }
     let l: Listener
     try {
-      l = await Listener.open(ep, address, (sock, listener) => this.accepted(sock, listener))
+      l = await Listener.open(
+        ep,
+        address,
+        (sock, listener) => this.accepted(sock, listener),
+        (error, at) => this.events.emit({ type: "accept:error", address: at, error }),
+      )
     } catch (e) {
       this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
       throw e

@@ -22,7 +22,12 @@ export class Listener {
   ) {}
 
   /** Starts listening. Rejects with a typed error (EADDRINUSE, EADDRNOTAVAIL, ENOENT ...). */
-  static open(ep: Endpoint, given: string, onConnection: (sock: NetSocket, l: Listener) => void): Promise<Listener> {
+  static open(
+    ep: Endpoint,
+    given: string,
+    onConnection: (sock: NetSocket, l: Listener) => void,
+    onAcceptError: (e: Error, address: string) => void = () => {},
+  ): Promise<Listener> {
     return new Promise((resolve, reject) => {
       const server = createServer({ noDelay: true })
       let listener: Listener | undefined
@@ -39,8 +44,9 @@ export class Listener {
       server.once("error", fail)
       const ready = () => {
         server.off("error", fail)
-        // Errors after listening (rare: EMFILE on accept) must not crash the process.
-        server.on("error", () => {})
+        // Errors after listening (rare: EMFILE on accept) must not crash the process; they are
+        // reported as libzmq reports them, "accept:error".
+        server.on("error", (e) => onAcceptError(e, listener?.address ?? given))
         let address: string
         if (ep.transport === "tcp") {
           const a = server.address() as { address: string; port: number }
