@@ -25,6 +25,14 @@ Commands:
   proxy    {frontend, backend}           zmq.proxy between a ROUTER bound at frontend and a DEALER
                                          bound at backend, in a thread -> {proxy, frontend, backend}
   proxy_stop {proxy}
+  zap      {plain?, curve?}              binds a ROUTER at inproc://zeromq.zap.01 in this peer's
+                                         context and answers ZAP requests (RFC 27): 200 for PLAIN
+                                         when plain == {"username", "password"} match, 200 for CURVE
+                                         when the client's key (Z85) is in the curve list, else 400.
+                                         -> {sock}; each request is reported as a monitor-style event
+                                         named "ZAP_<MECHANISM>_<STATUS>" on that sock. Must come
+                                         before the server socket binds or connects: libzmq looks the
+                                         handler up when a connection starts its handshake.
   close    {sock, linger?}
   exit                                   closes everything and exits
 
@@ -42,6 +50,7 @@ import threading
 import time
 
 import zmq
+from zmq.utils import z85
 from zmq.utils.monitor import recv_monitor_message
 
 SOCKET_TYPES = {
@@ -109,6 +118,8 @@ class Sock(object):
         self.socket = socket
         self.echo = False
         self.monitor = None
+        # A ZAP handler's config (the "zap" command), or None for an ordinary socket.
+        self.zap = None
         # FIFO of (request id or None for an echo, frames, deadline or None)
         self.pending_sends = []
         # FIFO of (request id, deadline or None)
@@ -250,6 +261,21 @@ class Peer(object):
         self.stop_proxy(ident)
         self.reply(rid)
 
+    def cmd_zap(self, rid, msg):
+        socket = self.ctx.socket(zmq.ROUTER)
+        try:
+            socket.setsockopt(zmq.LINGER, 0)
+            socket.bind("inproc://zeromq.zap.01")
+        except Exception:
+            socket.close(0)
+            raise
+        ident = self.next_id
+        self.next_id += 1
+        s = Sock(ident, "ZAP", socket)
+        s.zap = {"plain": msg.get("plain"), "curve": set(msg.get("curve") or [])}
+        self.socks[ident] = s
+        self.reply(rid, sock=ident)
+
     def cmd_exit(self, rid, msg):
         self.reply(rid)
         self.running = False
@@ -306,6 +332,41 @@ class Peer(object):
                 return
             s.pending_sends.append((None, frames, None))
             self.flush_sends(s)
+
+    def zap_status(self, config, mechanism, credentials):
+        if mechanism == b"PLAIN" and config["plain"] is not None and len(credentials) == 2:
+            want = config["plain"]
+            if credentials[0] == want["username"].encode("utf-8") and credentials[1] == want["password"].encode("utf-8"):
+                return b"200"
+        if mechanism == b"CURVE" and len(credentials) == 1 and len(credentials[0]) == 32:
+            if z85.encode(credentials[0]).decode("ascii") in config["curve"]:
+                return b"200"
+        return b"400"
+
+    def pump_zap(self, s):
+        while True:
+            try:
+                frames = s.socket.recv_multipart(flags=zmq.NOBLOCK, copy=True)
+            except zmq.Again:
+                return
+            # RFC 27 request: [routing id, "", version, request id, domain, address, identity,
+            # mechanism, credentials...]; the reply goes back under the same envelope.
+            if len(frames) < 8:
+                continue
+            routing_id, delimiter, _version, request_id, _domain, _address, _identity, mechanism = frames[:8]
+            status = self.zap_status(s.zap, mechanism, frames[8:])
+            text = b"OK" if status == b"200" else b"denied"
+            user = b"user" if status == b"200" else b""
+            s.socket.send_multipart([routing_id, delimiter, b"1.0", request_id, status, text, user, b""])
+            self.write(
+                {
+                    "event": "monitor",
+                    "sock": s.ident,
+                    "name": "ZAP_%s_%s" % (mechanism.decode("ascii", "replace"), status.decode("ascii")),
+                    "value": 0,
+                    "endpoint": "inproc://zeromq.zap.01",
+                }
+            )
 
     def pump_monitor(self, s):
         while s.monitor is not None:
@@ -415,7 +476,7 @@ class Peer(object):
             poller.register(0, zmq.POLLIN)
             for s in self.socks.values():
                 flags = 0
-                if s.echo or s.pending_recvs:
+                if s.echo or s.pending_recvs or s.zap is not None:
                     flags |= zmq.POLLIN
                 if s.pending_sends:
                     flags |= zmq.POLLOUT
@@ -436,6 +497,8 @@ class Peer(object):
                         self.flush_recvs(s)
                     if s.echo:
                         self.pump_echo(s)
+                    if s.zap is not None:
+                        self.pump_zap(s)
             self.expire(time.monotonic())
             if 0 in ready:
                 self.read_stdin()

@@ -26,6 +26,67 @@ export interface PeerSocketOptions {
   reconnectInterval?: number
   /** Start the socket monitor before any bind or connect (see {@link PeerSocket.waitForEvent}). */
   monitor?: boolean
+  /** ZMQ_PLAIN_SERVER (RFC 24) */
+  plainServer?: boolean
+  /** ZMQ_PLAIN_USERNAME */
+  plainUsername?: string
+  /** ZMQ_PLAIN_PASSWORD */
+  plainPassword?: string
+  /** ZMQ_CURVE_SERVER (RFC 26) */
+  curveServer?: boolean
+  /** ZMQ_CURVE_PUBLICKEY, Z85 (40 characters) */
+  curvePublicKey?: string
+  /** ZMQ_CURVE_SECRETKEY, Z85 */
+  curveSecretKey?: string
+  /** ZMQ_CURVE_SERVERKEY, Z85 */
+  curveServerKey?: string
+  /** ZMQ_ZAP_DOMAIN */
+  zapDomain?: string
+}
+
+/** The security options of {@link PeerSocketOptions}, named as zeromq.js names them. */
+const SECURITY_OPTIONS = [
+  "plainServer",
+  "plainUsername",
+  "plainPassword",
+  "curveServer",
+  "curvePublicKey",
+  "curveSecretKey",
+  "curveServerKey",
+  "zapDomain",
+] as const
+
+/** The same options as libzmq's ZMQ_* names (what peer.py passes to setsockopt). */
+const LIBZMQ_SECURITY_NAMES: Record<(typeof SECURITY_OPTIONS)[number], string> = {
+  plainServer: "PLAIN_SERVER",
+  plainUsername: "PLAIN_USERNAME",
+  plainPassword: "PLAIN_PASSWORD",
+  curveServer: "CURVE_SERVER",
+  curvePublicKey: "CURVE_PUBLICKEY",
+  curveSecretKey: "CURVE_SECRETKEY",
+  curveServerKey: "CURVE_SERVERKEY",
+  zapDomain: "ZAP_DOMAIN",
+}
+
+/**
+ * What a peer's ZAP handler (RFC 27) lets in: PLAIN with exactly this username and password, CURVE
+ * with a client public key (Z85) in the list. Everything else gets status 400.
+ */
+export interface ZapPolicy {
+  plain?: { username: string; password: string }
+  curve?: string[]
+}
+
+/**
+ * A ZAP handler inside a libzmq peer: a ROUTER bound at inproc://zeromq.zap.01 in that peer's
+ * context. Each request it answers shows as an event named `ZAP_<MECHANISM>_<STATUS>`, e.g.
+ * `ZAP_PLAIN_200` or `ZAP_CURVE_400`.
+ */
+export interface PeerZapHandler {
+  waitForEvent(name: string, timeoutMs?: number): Promise<PeerEvent>
+  /** Names of the requests answered so far, in order. */
+  answered(): string[]
+  close(): Promise<void>
 }
 
 /** A socket monitor event, named as libzmq names it without the ZMQ_EVENT_ prefix. */
@@ -48,6 +109,8 @@ export interface PeerSocket {
   echo(): Promise<void>
   /** Resolves with the first monitor event called `name` (seen before or after the call). */
   waitForEvent(name: string, timeoutMs?: number): Promise<PeerEvent>
+  /** The names of the monitor events seen so far, in order (empty without `monitor`). */
+  seenEvents(): string[]
   close(): Promise<void>
 }
 
@@ -65,6 +128,11 @@ export interface LibzmqPeer {
   socket(type: SocketType, options?: PeerSocketOptions): Promise<PeerSocket>
   /** zmq_proxy between a ROUTER bound at `frontend` and a DEALER bound at `backend`. */
   proxy(frontend: string, backend: string): Promise<PeerProxy>
+  /**
+   * Starts a ZAP handler in this peer. libzmq consults it when a server socket's connection starts
+   * its handshake, so start it before that socket binds.
+   */
+  zap(policy: ZapPolicy): Promise<PeerZapHandler>
   /** Closes every socket and proxy; for pyzmq the child process is gone when this resolves. */
   close(): Promise<void>
 }
@@ -90,6 +158,10 @@ function timeoutError(what: string, ms: number): PeerError {
 class EventLog {
   private readonly seen: PeerEvent[] = []
   private waiters: { name: string; resolve: (e: PeerEvent) => void }[] = []
+
+  names(): string[] {
+    return this.seen.map((e) => e.name)
+  }
 
   push(event: PeerEvent): void {
     this.seen.push(event)
@@ -208,6 +280,10 @@ class ZeromqJsSocket implements PeerSocket {
     return this.events.wait(name, timeoutMs, `zeromq.js ${this.type}`)
   }
 
+  seenEvents(): string[] {
+    return this.events.names()
+  }
+
   async close(): Promise<void> {
     if (!this.sock.closed) this.sock.close()
     await this.echoing
@@ -219,11 +295,13 @@ class ZeromqJsPeer implements LibzmqPeer {
   readonly libzmqVersion = zmq.version
   private readonly sockets = new Set<ZeromqJsSocket>()
   private readonly proxies = new Set<PeerProxy>()
+  private readonly zaps = new Set<PeerZapHandler>()
 
   async socket(type: SocketType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
     const base = { linger: 0 } as Record<string, unknown>
     if (options.routingId !== undefined) base.routingId = options.routingId
     if (options.reconnectInterval !== undefined) base.reconnectInterval = options.reconnectInterval
+    for (const key of SECURITY_OPTIONS) if (options[key] !== undefined) base[key] = options[key]
     let sock: ZmqSocket
     switch (type) {
       case "REQ":
@@ -265,11 +343,85 @@ class ZeromqJsPeer implements LibzmqPeer {
     return handle
   }
 
+  async zap(policy: ZapPolicy): Promise<PeerZapHandler> {
+    const router = new zmq.Router({ linger: 0 })
+    await bindZapEndpoint(router)
+    const log = new EventLog()
+    const serving = (async () => {
+      try {
+        for await (const [id, delim, , requestId, , , , mechanism, ...credentials] of router) {
+          const status = zapStatus(policy, mechanism!.toString(), credentials)
+          await router.send([id!, delim!, "1.0", requestId!, status, status === "200" ? "OK" : "denied", status === "200" ? "user" : "", ""])
+          log.push({ name: `ZAP_${mechanism!.toString()}_${status}`, endpoint: "inproc://zeromq.zap.01" })
+        }
+      } catch {
+        // Ends when the handler closes.
+      }
+    })()
+    const handle: PeerZapHandler = {
+      waitForEvent: (name, timeoutMs = DEFAULT_TIMEOUT) => log.wait(name, timeoutMs, "zeromq.js ZAP handler"),
+      answered: () => log.names(),
+      close: async () => {
+        this.zaps.delete(handle)
+        if (!router.closed) router.close()
+        await serving
+      },
+    }
+    this.zaps.add(handle)
+    return handle
+  }
+
   async close(): Promise<void> {
     for (const p of [...this.proxies]) await p.stop()
+    for (const z of [...this.zaps]) await z.close()
     for (const s of this.sockets) await s.close()
     this.sockets.clear()
   }
+}
+
+/**
+ * Binds inproc://zeromq.zap.01. A handler closed just before (the previous test's) releases the
+ * address asynchronously in libzmq, so EADDRINUSE is retried briefly.
+ */
+export async function bindZapEndpoint(router: { bind(ep: string): Promise<void> }): Promise<void> {
+  const deadline = Date.now() + 3000
+  for (;;) {
+    try {
+      await router.bind("inproc://zeromq.zap.01")
+      return
+    } catch (err) {
+      if ((err as { code?: string }).code !== "EADDRINUSE" || Date.now() > deadline) throw err
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  }
+}
+
+const Z85_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
+
+/** Z85 (RFC 32) of a buffer whose length is a multiple of 4; kept here so the harness never needs src/. */
+function z85Encode(data: Buffer): string {
+  let out = ""
+  for (let i = 0; i < data.length; i += 4) {
+    let value = data.readUInt32BE(i)
+    let chunk = ""
+    for (let j = 0; j < 5; j++) {
+      chunk = Z85_ALPHABET[value % 85]! + chunk
+      value = Math.floor(value / 85)
+    }
+    out += chunk
+  }
+  return out
+}
+
+/** The ZAP decision of {@link ZapPolicy} (RFC 27 credentials: PLAIN username, password; CURVE the 32-octet key). */
+export function zapStatus(policy: ZapPolicy, mechanism: string, credentials: Buffer[]): "200" | "400" {
+  if (mechanism === "PLAIN" && policy.plain && credentials.length === 2) {
+    if (credentials[0]!.toString() === policy.plain.username && credentials[1]!.toString() === policy.plain.password) return "200"
+  }
+  if (mechanism === "CURVE" && credentials.length === 1 && credentials[0]!.length === 32) {
+    if ((policy.curve ?? []).includes(z85Encode(credentials[0]!))) return "200"
+  }
+  return "400"
 }
 
 /** The in-process libzmq 4.3.5 of zeromq.js. */
@@ -408,6 +560,11 @@ class PyzmqPeer implements LibzmqPeer {
     if (options.connectRoutingId !== undefined) opts.CONNECT_ROUTING_ID = { str: options.connectRoutingId }
     if (options.mandatory !== undefined) opts.ROUTER_MANDATORY = options.mandatory ? 1 : 0
     if (options.reconnectInterval !== undefined) opts.RECONNECT_IVL = options.reconnectInterval
+    for (const key of SECURITY_OPTIONS) {
+      const value = options[key]
+      if (value === undefined) continue
+      opts[LIBZMQ_SECURITY_NAMES[key]] = typeof value === "boolean" ? (value ? 1 : 0) : { str: value }
+    }
     const { sock } = (await this.call("socket", { type, options: opts })) as Reply & { sock: number }
     if (options.monitor) await this.call("monitor", { sock })
     return new PyzmqSocket(this, type, sock)
@@ -420,6 +577,17 @@ class PyzmqPeer implements LibzmqPeer {
       backend: r.backend,
       stop: async () => {
         await this.call("proxy_stop", { proxy: r.proxy })
+      },
+    }
+  }
+
+  async zap(policy: ZapPolicy): Promise<PeerZapHandler> {
+    const { sock } = (await this.call("zap", { plain: policy.plain, curve: policy.curve ?? [] })) as Reply & { sock: number }
+    return {
+      waitForEvent: (name, timeoutMs = DEFAULT_TIMEOUT) => this.log(sock).wait(name, timeoutMs, "pyzmq ZAP handler"),
+      answered: () => this.log(sock).names(),
+      close: async () => {
+        await this.call("close", { sock }).catch(() => {})
       },
     }
   }
@@ -469,6 +637,10 @@ class PyzmqSocket implements PeerSocket {
 
   waitForEvent(name: string, timeoutMs = DEFAULT_TIMEOUT): Promise<PeerEvent> {
     return this.peer.log(this.sock).wait(name, timeoutMs, `pyzmq ${this.type}`)
+  }
+
+  seenEvents(): string[] {
+    return this.peer.log(this.sock).names()
   }
 
   async close(): Promise<void> {

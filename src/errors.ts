@@ -17,6 +17,7 @@ export type ZmtpErrorCode =
   | "ENAMETOOLONG"
   | "ENOENT"
   | "ECONNREFUSED"
+  | "ECONNRESET"
   | "EMSGSIZE"
   | "ETIMEDOUT"
   | "ECANCELED"

@@ -282,12 +282,15 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     const pipe = engine.attachedPipe
     if (error && error.code.startsWith("ERR_ZMTP")) this.stats.protocolErrors++
     if (!this.isClosed) {
-      // libzmq reports a failed handshake as handshake:error:* then disconnect; a peer refused for
-      // its socket type only as disconnect.
-      if (!handshaken && error && error.code !== "ERR_ZMTP_SOCKET_TYPE") {
-        const other = error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
+      // libzmq reports a failed handshake as handshake:error:* then disconnect: a connection lost or
+      // timed out mid-handshake as :other (stream_engine_base::error, "no detail"); a peer refused
+      // for its socket type only as disconnect.
+      if (!handshaken && error?.code !== "ERR_ZMTP_SOCKET_TYPE") {
+        const other = !error || error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
         const type = error instanceof AuthError ? "handshake:error:auth" : other ? "handshake:error:other" : "handshake:error:protocol"
-        this.events.emit({ type, address: engine.address, error })
+        const ev: { type: typeof type; address: string; error?: Error } = { type, address: engine.address }
+        ev.error = error ?? zerr("ECONNRESET", "connection closed during the handshake", engine.address)
+        this.events.emit(ev)
       }
       this.events.emit({ type: "disconnect", address: engine.address })
     }
