@@ -281,28 +281,29 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     this.stats.bytesOut += engine.bytesOut
     const pipe = engine.attachedPipe
     if (error && error.code.startsWith("ERR_ZMTP")) this.stats.protocolErrors++
-    if (!this.isClosed) {
-      // libzmq reports a failed handshake as handshake:error:* then disconnect: a connection lost or
-      // timed out mid-handshake as :other (stream_engine_base::error, "no detail"); a peer refused
-      // for its socket type only as disconnect.
-      if (!handshaken && error?.code !== "ERR_ZMTP_SOCKET_TYPE") {
-        const other = !error || error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
-        const type = error instanceof AuthError ? "handshake:error:auth" : other ? "handshake:error:other" : "handshake:error:protocol"
-        const ev: { type: typeof type; address: string; error?: Error } = { type, address: engine.address }
-        ev.error = error ?? zerr("ECONNRESET", "connection closed during the handshake", engine.address)
-        this.events.emit(ev)
-      }
-      this.events.emit({ type: "disconnect", address: engine.address })
-    }
     if (this.isClosed) {
       if (pipe) this.removePipe(pipe)
-    } else if (origin instanceof Connecter) {
+      return
+    }
+    // libzmq reports a failed handshake as handshake:error:* then disconnect: a connection lost or
+    // timed out mid-handshake as :other (stream_engine_base::error, "no detail"); a peer refused for
+    // its socket type only as disconnect.
+    if (!handshaken && error?.code !== "ERR_ZMTP_SOCKET_TYPE") {
+      const other = !error || error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
+      const type = error instanceof AuthError ? "handshake:error:auth" : other ? "handshake:error:other" : "handshake:error:protocol"
+      this.events.emit({ type, address: engine.address, error: error ?? zerr("ECONNRESET", "connection closed during the handshake", engine.address) })
+    }
+    this.events.emit({ type: "disconnect", address: engine.address })
+    if (origin instanceof Connecter) {
       const entry = this.connecters.get(origin.address)
-      if (entry && pipe && entry.pipe === pipe && this.immediate) {
+      if (!entry) return
+      // With ZMQ_IMMEDIATE a connecting pipe lives only while connected; otherwise it keeps its
+      // queue for the next connection, as libzmq's does.
+      if (pipe && entry.pipe === pipe && this.immediate) {
         entry.pipe = undefined
         this.removePipe(pipe)
       }
-      if (entry && !this.isClosed) origin.retry()
+      origin.retry()
     } else if (pipe) {
       this.removePipe(pipe)
     }
