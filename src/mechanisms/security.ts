@@ -79,7 +79,8 @@ export class SecurityOptions {
         }
         return new CurveClient(props, toKey(this.curvePublicKey), toKey(this.curveSecretKey), toKey(this.curveServerKey))
       default:
-        return new NullMechanism(props)
+        // NULL asks the ZAP handler only when zapDomain is set (libzmq 4.3 zap_required()).
+        return new NullMechanism(props, zap)
     }
   }
 }
