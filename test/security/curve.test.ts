@@ -8,7 +8,7 @@ import { Dealer, Reply, Request, Router } from "../../src/index.js"
 import { curveKeyPair } from "../../src/mechanisms/curve-keys.js"
 import { z85Decode } from "../../src/mechanisms/z85.js"
 import { closeAll, nothingArrives, strs, within } from "../helpers.js"
-import { nextEvent, startZapHandler } from "./helpers.js"
+import { bindLibzmqZap, nextEvent, startZapHandler } from "./helpers.js"
 
 const open: { close(): void; closed?: boolean }[] = []
 afterEach(() => {
@@ -126,7 +126,7 @@ describe("CURVE against libzmq (zeromq.js)", () => {
 
   it("zmtp client -> libzmq server with a libzmq ZAP handler that refuses: auth events on both sides", async () => {
     const handler = track(new zmq.Router())
-    await handler.bind("inproc://zeromq.zap.01")
+    await bindLibzmqZap(handler)
     void (async () => {
       for await (const [id, delim, , reqId] of handler) await handler.send([id!, delim!, "1.0", reqId!, "400", "no", "", ""])
     })().catch(() => {})

@@ -1,7 +1,7 @@
 /** Helpers for the security tests: ZAP handlers, event waits, a loop over socket pairs. */
 import type { SocketEvent } from "../../src/events.js"
 import { Router } from "../../src/index.js"
-import { within } from "../helpers.js"
+import { sleep, within } from "../helpers.js"
 
 /** What a ZAP handler saw in one request (RFC 27 request frames after the routing id). */
 export interface ZapSeen {
@@ -54,4 +54,20 @@ export function nextEvent(sock: { events: { on(t: string, f: (e: SocketEvent) =>
     ms,
     `event ${type}`,
   )
+}
+
+/**
+ * Binds a libzmq (zeromq.js) ZAP handler at inproc://zeromq.zap.01. libzmq's reaper thread releases a
+ * closed socket's inproc name a moment after close(), so the previous test's handler may still hold
+ * it: retry while the name is in use.
+ */
+export async function bindLibzmqZap(handler: { bind(ep: string): Promise<void> }): Promise<void> {
+  for (let tries = 0; ; tries++) {
+    try {
+      return await handler.bind("inproc://zeromq.zap.01")
+    } catch (e) {
+      if ((e as { code?: string }).code !== "EADDRINUSE" || tries >= 100) throw e
+      await sleep(10)
+    }
+  }
 }

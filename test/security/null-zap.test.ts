@@ -11,8 +11,8 @@ import * as zmq from "zeromq"
 import { decodeCommand, encodeReady } from "../../src/codec/command.js"
 import { NullMechanism } from "../../src/mechanisms/null.js"
 import { Dealer, Router } from "../../src/index.js"
-import { closeAll, nothingArrives, sleep, strs, within } from "../helpers.js"
-import { nextEvent, startZapHandler } from "./helpers.js"
+import { closeAll, nothingArrives, strs, within } from "../helpers.js"
+import { bindLibzmqZap, nextEvent, startZapHandler } from "./helpers.js"
 
 const open: { close(): void; closed?: boolean }[] = []
 afterEach(() => {
@@ -29,19 +29,11 @@ function track<T extends { close(): void }>(s: T): T {
  */
 async function startLibzmqZapHandler(status: "200" | "400") {
   const handler = new zmq.Router()
-  // libzmq's reaper thread unregisters a closed socket's inproc endpoint a moment after close(), so
-  // the previous test's handler may still hold the name: retry while it is in use.
-  for (let tries = 0; ; tries++) {
-    try {
-      await handler.bind("inproc://zeromq.zap.01")
-      break
-    } catch (e) {
-      if ((e as { code?: string }).code !== "EADDRINUSE" || tries >= 100) {
-        handler.close()
-        throw e
-      }
-      await sleep(10)
-    }
+  try {
+    await bindLibzmqZap(handler)
+  } catch (e) {
+    handler.close()
+    throw e
   }
   const seen: Buffer[][] = []
   void (async () => {

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import { Dealer, Reply, Request, Router } from "../../src/index.js"
 import { closeAll, nothingArrives, strs, within } from "../helpers.js"
-import { nextEvent, startZapHandler } from "./helpers.js"
+import { bindLibzmqZap, nextEvent, startZapHandler } from "./helpers.js"
 
 const open: { close(): void; closed?: boolean }[] = []
 afterEach(() => {
@@ -66,7 +66,7 @@ describe("PLAIN between zmtp sockets", () => {
 describe("PLAIN against libzmq (zeromq.js)", () => {
   it("zmtp client -> libzmq server with a libzmq ZAP handler", async () => {
     const handler = track(new zmq.Router())
-    await handler.bind("inproc://zeromq.zap.01")
+    await bindLibzmqZap(handler)
     void (async () => {
       for await (const [id, delim, , reqId, , , , , user] of handler) {
         await handler.send([id!, delim!, "1.0", reqId!, user!.toString() === "u" ? "200" : "400", "", "u", ""])
@@ -115,7 +115,7 @@ describe("PLAIN against libzmq (zeromq.js)", () => {
 
   it("zmtp client refused by a libzmq server reads libzmq's malformed ERROR as an auth failure", async () => {
     const handler = track(new zmq.Router())
-    await handler.bind("inproc://zeromq.zap.01")
+    await bindLibzmqZap(handler)
     void (async () => {
       for await (const [id, delim, , reqId] of handler) await handler.send([id!, delim!, "1.0", reqId!, "400", "no", "", ""])
     })().catch(() => {})
