@@ -18,69 +18,58 @@ function frames(i: number): Buffer[] {
   return [Buffer.from(`msg-${i}`), Buffer.alloc(0), big]
 }
 
+/** Either library's Dealer or Router, as far as this test uses them. */
+interface Sock {
+  bind(ep: string): Promise<void>
+  connect(ep: string): void
+  send(m: Buffer[]): Promise<void>
+  receive(): Promise<Buffer[]>
+  close(): void
+  readonly lastEndpoint: string | null
+}
+
+/**
+ * A DEALER (routing id `id`) and a ROUTER exchange N messages each way; `binder` binds first. The
+ * way back goes in windows smaller than the high-water mark, since a ROUTER drops what does not fit
+ * (RFC 28).
+ */
+async function exchange(dealer: Sock, router: Sock, id: string, binder: Sock, transport: "tcp" | "ipc"): Promise<void> {
+  const other = binder === dealer ? router : dealer
+  try {
+    await binder.bind(bindEndpoint(transport))
+    other.connect(binder.lastEndpoint!)
+    const receiving = (async () => {
+      for (let i = 0; i < N; i++) {
+        const [rid, ...rest] = await router.receive()
+        expect(rid!.toString()).toBe(id)
+        expect(rest).toEqual(frames(i))
+      }
+    })()
+    for (let i = 0; i < N; i++) await dealer.send(frames(i))
+    await receiving
+    for (let w = 0; w < N; w += WINDOW) {
+      for (let i = w; i < w + WINDOW; i++) await router.send([Buffer.from(id), ...frames(i)])
+      for (let i = w; i < w + WINDOW; i++) expect(await dealer.receive()).toEqual(frames(i))
+    }
+  } finally {
+    dealer.close()
+    router.close()
+  }
+}
+
 for (const transport of transports) {
   for (const zmtpBinds of [true, false]) {
     describe(`${transport}, ${zmtpBinds ? "zmtp" : "libzmq"} binds`, () => {
       it(`zmtp Dealer <-> libzmq Router: ${N} multipart messages each way`, async () => {
         const ours = new z.Dealer({ routingId: "zmtp-dealer" })
         const theirs = new zmq.Router()
-        try {
-          if (zmtpBinds) {
-            await ours.bind(bindEndpoint(transport))
-            theirs.connect(ours.lastEndpoint!)
-          } else {
-            await theirs.bind(bindEndpoint(transport))
-            ours.connect(theirs.lastEndpoint!)
-          }
-          const receiving = (async () => {
-            for (let i = 0; i < N; i++) {
-              const [id, ...rest] = await theirs.receive()
-              expect(id!.toString()).toBe("zmtp-dealer")
-              expect(rest).toEqual(frames(i))
-            }
-          })()
-          for (let i = 0; i < N; i++) await ours.send(frames(i))
-          await receiving
-          // A libzmq ROUTER drops what does not fit its high-water mark (RFC 28), so the way back
-          // goes in windows smaller than the mark.
-          for (let w = 0; w < N; w += WINDOW) {
-            for (let i = w; i < w + WINDOW; i++) await theirs.send([Buffer.from("zmtp-dealer"), ...frames(i)])
-            for (let i = w; i < w + WINDOW; i++) expect(await ours.receive()).toEqual(frames(i))
-          }
-        } finally {
-          ours.close()
-          theirs.close()
-        }
+        await exchange(ours, theirs, "zmtp-dealer", zmtpBinds ? ours : theirs, transport)
       })
 
       it(`libzmq Dealer <-> zmtp Router: ${N} multipart messages each way`, async () => {
         const ours = new z.Router()
         const theirs = new zmq.Dealer({ routingId: "libzmq-dealer" })
-        try {
-          if (zmtpBinds) {
-            await ours.bind(bindEndpoint(transport))
-            theirs.connect(ours.lastEndpoint!)
-          } else {
-            await theirs.bind(bindEndpoint(transport))
-            ours.connect(theirs.lastEndpoint!)
-          }
-          const receiving = (async () => {
-            for (let i = 0; i < N; i++) {
-              const [id, ...rest] = await ours.receive()
-              expect(id!.toString()).toBe("libzmq-dealer")
-              expect(rest).toEqual(frames(i))
-            }
-          })()
-          for (let i = 0; i < N; i++) await theirs.send(frames(i))
-          await receiving
-          for (let w = 0; w < N; w += WINDOW) {
-            for (let i = w; i < w + WINDOW; i++) await ours.send([Buffer.from("libzmq-dealer"), ...frames(i)])
-            for (let i = w; i < w + WINDOW; i++) expect(await theirs.receive()).toEqual(frames(i))
-          }
-        } finally {
-          ours.close()
-          theirs.close()
-        }
+        await exchange(theirs, ours, "libzmq-dealer", zmtpBinds ? ours : theirs, transport)
       })
     })
   }

@@ -2,26 +2,15 @@
  * DEALER (RFC 28 "The DEALER Socket Type"): round-robin out over peers with room, fair-queued in,
  * messages passed through unchanged.
  */
-import type { Pipe } from "../pipe/pipe.js"
 import type { SocketOptions } from "../options.js"
-import { LoadBalancer } from "../routing/load-balancer.js"
-import { SocketBase } from "./socket-base.js"
+import { RoundRobinSocket } from "./round-robin.js"
 
-export class Dealer extends SocketBase {
+export class Dealer extends RoundRobinSocket {
   protected readonly typeName = "DEALER" as const
-  private readonly lb = new LoadBalancer()
 
   constructor(options: Partial<SocketOptions> = {}) {
     super()
     this.applyOptions(options)
-  }
-
-  protected override pipeAdded(p: Pipe): void {
-    this.lb.add(p)
-  }
-
-  protected override pipeRemoved(p: Pipe): void {
-    this.lb.remove(p)
   }
 
   protected override canSendNow(): boolean {

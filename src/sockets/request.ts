@@ -6,18 +6,16 @@
 import { zerr } from "../errors.js"
 import { defineOptions, type RequestOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
-import { LoadBalancer } from "../routing/load-balancer.js"
-import { SocketBase } from "./socket-base.js"
+import { RoundRobinSocket } from "./round-robin.js"
 
 const EMPTY = Buffer.alloc(0)
 
-export class Request extends SocketBase {
+export class Request extends RoundRobinSocket {
   protected readonly typeName = "REQ" as const
   /** ZMQ_REQ_CORRELATE. See {@link RequestOptions.correlate}. */
   declare correlate: boolean
   /** ZMQ_REQ_RELAXED. See {@link RequestOptions.relaxed}. */
   declare relaxed: boolean
-  private readonly lb = new LoadBalancer()
   /** The peer the outstanding request went to; undefined when a request may be sent. */
   private replyPipe: Pipe | undefined
   private requestId = (Math.random() * 0x100000000) >>> 0
@@ -26,14 +24,6 @@ export class Request extends SocketBase {
   constructor(options: Partial<RequestOptions> = {}) {
     super()
     this.applyOptions(options)
-  }
-
-  protected override pipeAdded(p: Pipe): void {
-    this.lb.add(p)
-  }
-
-  protected override pipeRemoved(p: Pipe): void {
-    this.lb.remove(p)
   }
 
   protected override canSendNow(): boolean {
