@@ -31,6 +31,7 @@ import {
   seqOf,
   tryReceive,
   waitFor,
+  waitForLeave,
   whole,
   type Transport,
 } from "./harness.js"
@@ -192,10 +193,16 @@ class PeerClose implements fc.AsyncCommand<Model, Real> {
     const s = m.slots[this.slot]!
     r.peers[this.slot]!.close()
     r.peers[this.slot] = undefined
-    await waitFor(() => queueOf(r.subject, s.ep)?.connected === false, `subject sees peer ${this.slot} leave`)
+    // What the peer sent may still be read, or may be lost with the connection.
+    for (const x of s.inbound) x.definite = false
+    await waitForLeave(
+      r.subject,
+      () => queueOf(r.subject, s.ep)?.connected === false,
+      () => new SubjectReceive().run(m, r),
+      `subject sees peer ${this.slot} leave`,
+    )
     s.live = false
     s.deadQueue = []
-    for (const x of s.inbound) x.definite = false
     m.closes.push({ slot: this.slot, at: m.seq })
   }
   toString = () => `peer${this.slot}.close`

@@ -110,6 +110,22 @@ export function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<v
   return until(cond, ms, what)
 }
 
+/**
+ * Waits until the subject has noticed that a peer left. A connection whose inbound pipe is full is
+ * not read (backpressure), so the end of that connection shows only once the application reads
+ * again; libzmq is the same (it stops polling a connection for input while its pipe is full). So
+ * while the subject holds unread input, `read` takes one message the way the test's own receive
+ * command does, keeping the model's books; otherwise this only polls.
+ */
+export async function waitForLeave(sock: Sock, left: () => boolean, read: () => Promise<void>, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms
+  while (!left()) {
+    if (Date.now() > end) throw new Error(`${what} not reached within ${ms} ms`)
+    if (sock.statistics.queues.some((q) => q.in > 0)) await read()
+    else await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
 /** Closes every socket given (ignoring ones already closed). */
 export function closeAll(socks: Iterable<Sock | undefined>): void {
   for (const s of socks) if (s && !s.closed) s.close()

@@ -18,7 +18,7 @@ import * as fc from "fast-check"
 import { afterEach, describe, expect, it } from "vitest"
 import { Dealer, Reply, Request } from "../../src/index.js"
 import { cleanupIpc } from "../helpers.js"
-import { body, closeAll, freshEndpoint, receiveResult, sendResult, tryReceive, waitFor, whole, type Transport } from "./harness.js"
+import { body, closeAll, freshEndpoint, receiveResult, sendResult, tryReceive, waitFor, waitForLeave, whole, type Transport } from "./harness.js"
 
 type Kind = "req" | "dealer"
 
@@ -169,12 +169,22 @@ class PeerClose implements fc.AsyncCommand<Model, Real> {
     r.peers[this.slot]!.close()
     r.peers[this.slot] = undefined
     s.live = false
-    await waitFor(() => r.subject.statistics.peers === liveCount(m), `subject sees peer ${this.slot} leave`)
+    // Requests already in the subject's queue may still be read; ones in flight are lost.
+    for (const x of s.inbound) x.definite = false
+    await waitForLeave(
+      r.subject,
+      () => r.subject.statistics.peers === liveCount(m),
+      async () => {
+        // REP is lock-step: answer what it holds, take the next request, answer that too.
+        if (m.holding) await new RepSend(1).run(m, r)
+        await new RepReceive().run(m, r)
+        if (m.holding) await new RepSend(1).run(m, r)
+      },
+      `subject sees peer ${this.slot} leave`,
+    )
     s.inc++
     s.awaiting = false
     s.replies = []
-    // Requests already in the subject's queue may still be read; ones in flight are lost.
-    for (const x of s.inbound) x.definite = false
   }
   toString = () => `peer${this.slot}.close`
 }

@@ -22,7 +22,7 @@ import * as fc from "fast-check"
 import { afterEach, describe, expect, it } from "vitest"
 import { Dealer, Router } from "../../src/index.js"
 import { cleanupIpc } from "../helpers.js"
-import { body, closeAll, freshEndpoint, queueOf, sendResult, tryReceive, waitFor, whole, type Transport } from "./harness.js"
+import { body, closeAll, freshEndpoint, queueOf, sendResult, tryReceive, waitFor, waitForLeave, whole, type Transport } from "./harness.js"
 
 type Kind = "acc" | "con"
 
@@ -166,14 +166,16 @@ class PeerClose implements fc.AsyncCommand<Model, Real> {
     r.peers[this.slot]!.close()
     r.peers[this.slot] = undefined
     s.live = false
-    await waitFor(
+    for (const x of s.inbound) x.definite = false
+    await waitForLeave(
+      r.subject,
       () => r.subject.statistics.peers === liveCount(m) && (s.kind === "acc" || queueOf(r.subject, s.ep)?.connected === false),
+      () => new SubjectReceive().run(m, r),
       `subject sees ${s.id} leave`,
     )
     // In flight to a closed connection: may be lost. Queued from now on (con): kept for the next one.
     s.expect = []
     s.deadQueue = []
-    for (const x of s.inbound) x.definite = false
   }
   toString = () => `peer${this.slot}.close`
 }
