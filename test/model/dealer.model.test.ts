@@ -26,6 +26,7 @@ import {
   checkRoundRobin,
   closeAll,
   freshEndpoint,
+  modelRuns,
   queueOf,
   sendResult,
   seqOf,
@@ -310,7 +311,7 @@ describe("DEALER against a reference model", () => {
         },
       ),
       // No shrinking over real sockets (it can take minutes); the printed seed and path replay the failing run.
-      { numRuns: 40, endOnFailure: true },
+      { numRuns: modelRuns(), endOnFailure: true },
     )
-  }, 120_000)
+  }, Math.max(120_000, modelRuns() * 4000))
 })

@@ -162,3 +162,9 @@ export function checkRoundRobin(sends: { tag: string; cand: number[]; dest: numb
     }
   }
 }
+
+/** Runs per model test: 40, or MODEL_RUNS from the environment for a longer hunt. */
+export function modelRuns(): number {
+  const n = Number(process.env.MODEL_RUNS)
+  return Number.isInteger(n) && n > 0 ? n : 40
+}

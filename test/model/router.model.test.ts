@@ -22,7 +22,7 @@ import * as fc from "fast-check"
 import { afterEach, describe, expect, it } from "vitest"
 import { Dealer, Router } from "../../src/index.js"
 import { cleanupIpc } from "../helpers.js"
-import { body, closeAll, freshEndpoint, queueOf, sendResult, tryReceive, waitFor, waitForLeave, whole, type Transport } from "./harness.js"
+import { body, closeAll, freshEndpoint, modelRuns, queueOf, sendResult, tryReceive, waitFor, waitForLeave, whole, type Transport } from "./harness.js"
 
 type Kind = "acc" | "con"
 
@@ -288,7 +288,7 @@ describe("ROUTER against a reference model", () => {
         },
       ),
       // No shrinking over real sockets (it can take minutes); the printed seed and path replay the failing run.
-      { numRuns: 40, endOnFailure: true },
+      { numRuns: modelRuns(), endOnFailure: true },
     )
-  }, 120_000)
+  }, Math.max(120_000, modelRuns() * 4000))
 })
