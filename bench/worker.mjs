@@ -76,23 +76,29 @@ async function loadZmq() {
 
 // ---- one-way throughput DEALER -> ROUTER (NULL, or CURVE when cfg.curve holds keys) -------------
 
-/** Receiver side shared by zmq-like and raw: counts messages and times first-to-last. */
+/**
+ * Receiver side shared by zmq-like and raw: counts messages and times first-to-last. The clock is
+ * read at the first call, then on every 64th call and on every call once the sender's count is
+ * known (a clock read per 16-byte message would be a fifth of the receiver's time); the rate is the
+ * messages counted between the first and the last clock reading, so the sampling loses no accuracy.
+ */
 function makeCounter() {
-  const st = { count: 0, first: 0, t0: 0, t1: 0, expect: -1, done: false }
+  const st = { count: 0, first: 0, t0: 0, t1: 0, c1: 0, calls: 0, expect: -1, done: false }
   st.add = (m) => {
-    const t = now()
-    if (st.count === 0) {
-      st.t0 = t
-      st.first = m
-    }
     st.count += m
-    st.t1 = t
+    if (st.count === m) {
+      st.t0 = st.t1 = now()
+      st.first = st.c1 = m
+    } else if (st.expect >= 0 || (++st.calls & 63) === 0) {
+      st.t1 = now()
+      st.c1 = st.count
+    }
     st.check()
   }
   st.check = () => {
     if (st.done || st.expect < 0 || st.count < st.expect) return
     st.done = true
-    tell({ type: "result", count: st.count, measured: st.count - st.first, elapsedMs: st.t1 - st.t0 })
+    tell({ type: "result", count: st.count, measured: st.c1 - st.first, elapsedMs: st.t1 - st.t0 })
   }
   command("expect").then((m) => {
     st.expect = m.n

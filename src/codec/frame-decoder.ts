@@ -1,7 +1,7 @@
 /**
  * Frame decoder (RFC 23 "Framing"): a state machine over incoming chunks. Pure: no I/O, no timers.
  *
- * - Bodies that lie inside one chunk are handed out as views (`subarray`), never copied; a body that
+ * - Bodies that lie inside one chunk are handed out as views (see view.ts), never copied; a body that
  *   spans chunks is gathered part by part and joined once (one copy), so memory grows only as fast as
  *   the peer really sends, whatever size it declared.
  * - Every declared size is checked against the limit before anything is buffered (validate before
@@ -11,6 +11,7 @@
  */
 import { ProtocolError } from "../errors.js"
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame-encoder.js"
+import { FastView, view } from "./view.js"
 
 /** Receives what the decoder finds. */
 export interface DecoderSink {
@@ -116,6 +117,9 @@ export class FrameDecoder {
 
   private run(chunk: Buffer): ProtocolError | undefined {
     const n = chunk.length
+    // Read once per chunk, not once per frame: the fast path builds each view from these.
+    const ab = chunk.buffer
+    const base = chunk.byteOffset
     let i = 0
     while (i < n) {
       switch (this.state) {
@@ -126,7 +130,7 @@ export class FrameDecoder {
             const size = chunk[i + 1]!
             const end = i + 2 + size
             if (end <= n && (this.limits.maxMessageSize < 0 || size <= this.limits.maxMessageSize)) {
-              const body = chunk.subarray(i + 2, end)
+              const body = FastView ? new FastView(ab, base + i + 2, size) : chunk.subarray(i + 2, end)
               i = end
               if (f0 === 0 && this.frames.length === 0) {
                 // A single-frame message: an exactly sized array, not a growable one.
@@ -180,11 +184,11 @@ export class FrameDecoder {
           const avail = n - i
           if (this.partsLen === 0 && avail >= want) {
             // Whole body inside this chunk: a view, no copy.
-            const body = chunk.subarray(i, i + want)
+            const body = view(chunk, i, i + want)
             i += want
             if (this.emit(body)) return this.stopAt(chunk, i)
           } else if (avail >= want) {
-            this.parts.push(chunk.subarray(i, i + want))
+            this.parts.push(view(chunk, i, i + want))
             i += want
             const body = Buffer.concat(this.parts, this.size)
             this.parts = []

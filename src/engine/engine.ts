@@ -324,9 +324,11 @@ export class Engine implements DecoderSink, PipeEngine {
     this.flushing = true
     const wasFull = !pipe.writable
     const w = this.writer
+    // Nothing else writes to the transport during this loop: its buffered length is read once.
+    const room = WRITE_BUDGET - this.socket.writableLength
     for (;;) {
       // Stop at the budget: the transport then holds more than its high-water mark, so 'drain' follows.
-      if (this.socket.writableLength + w.bytes >= WRITE_BUDGET) {
+      if (w.bytes >= room) {
         this.waitingDrain = true
         break
       }

@@ -25,6 +25,6 @@ export class Dealer extends RoundRobinSocket {
   }
 
   protected xrecv(): Buffer[] | undefined {
-    return this.readFair()?.[0]
+    return this.readFair()
   }
 }

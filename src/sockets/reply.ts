@@ -42,9 +42,9 @@ export class Reply extends SocketBase {
   protected xrecv(): Buffer[] | undefined {
     if (this.pending) return undefined
     for (;;) {
-      const r = this.readFair()
-      if (!r) return undefined
-      const [m, pipe] = r
+      const m = this.readFair()
+      if (!m) return undefined
+      const pipe = this.readPipe!
       const d = m.findIndex((f) => f.length === 0)
       // RFC 28: a request without an empty delimiter, or with nothing after it, is dropped.
       if (d < 0 || d === m.length - 1) continue

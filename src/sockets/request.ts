@@ -65,11 +65,10 @@ export class Request extends RoundRobinSocket {
     const want = this.replyPipe
     if (!want) return undefined
     for (;;) {
-      const r = this.readFair()
-      if (!r) return undefined
-      const [m, p] = r
+      const m = this.readFair()
+      if (!m) return undefined
       // Only the peer we asked may answer; anything else is dropped (RFC 28).
-      if (p !== want) continue
+      if (this.readPipe !== want) continue
       let i = 0
       if (this.correlate) {
         if (m.length < 1 || !this.expectedId || !m[0]!.equals(this.expectedId)) continue

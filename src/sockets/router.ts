@@ -107,11 +107,10 @@ export class Router extends SocketBase {
 
   protected xrecv(): Buffer[] | undefined {
     for (;;) {
-      const r = this.readFair()
-      if (!r) return undefined
-      const [m, p] = r
+      const m = this.readFair()
+      if (!m) return undefined
       // The engine already put the routing id in front (Pipe.inboundPrefix).
-      if (p.routingKey === undefined) continue
+      if (this.readPipe!.routingKey === undefined) continue
       return m
     }
   }

@@ -62,6 +62,8 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
   protected readonly pipes = new Set<Pipe>()
   /** Pipes holding inbound messages, in arrival order: fair queuing takes from the head. */
   private readonly readablePipes = new Queue<Pipe>()
+  /** The pipe the last message {@link readFair} returned came from. */
+  protected readPipe: Pipe | undefined
   private readonly inReadable = new Set<Pipe>()
   private readonly sendQueue = new Queue<PendingSend>()
   private readonly recvQueue = new Queue<PendingRecv>()
@@ -390,9 +392,9 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
 
   /**
    * Takes the next inbound message by fair queuing over pipes, optionally only from pipes `accept`
-   * allows (REQ reads only from the peer it asked). Returns the pipe too.
+   * allows. The pipe it came from is left in {@link readPipe} (no tuple to allocate per message).
    */
-  protected readFair(accept?: (p: Pipe) => boolean): [Buffer[], Pipe] | undefined {
+  protected readFair(accept?: (p: Pipe) => boolean): Buffer[] | undefined {
     const n = this.readablePipes.length
     for (let i = 0; i < n; i++) {
       const p = this.readablePipes.shift()!
@@ -405,7 +407,8 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       else this.inReadable.delete(p)
       if (m) {
         this.stats.messagesIn++
-        return [m, p]
+        this.readPipe = p
+        return m
       }
     }
     return undefined
@@ -553,7 +556,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     return {
       next: () => {
         if (this.isClosed) return Promise.resolve(done)
-        if (this.recvQueue.length === 0 && this.receiveTimeout !== 0) {
+        if (this.recvQueue.length === 0) {
           const m = this.xrecvChecked()
           if (m) return Promise.resolve({ done: false, value: m })
         }
