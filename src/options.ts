@@ -2,6 +2,7 @@
  * Socket options: one declarative table. Names, types and defaults follow zeromq.js v6; each
  * option's doc opens with its libzmq name.
  */
+import { Buffer } from "node:buffer"
 import { zerr } from "./errors.js"
 
 /** Options common to every socket type. */

@@ -1,4 +1,5 @@
 /** The zmtp subcommands other than `start`: broker, serve, call, req, rep, load. */
+import { Buffer } from "node:buffer"
 import { Reply, Request } from "../index.js"
 import { Broker } from "../rpc/broker.js"
 import { RpcClient } from "../rpc/client.js"

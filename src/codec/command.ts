@@ -2,6 +2,7 @@
  * Commands and metadata (RFC 23 "Commands", "The NULL Security Mechanism"; RFC 37 "Connection
  * Heartbeat"). Pure.
  */
+import { Buffer } from "node:buffer"
 import { ProtocolError } from "../errors.js"
 import { FLAG_COMMAND, headerSize, writeHeader } from "./frame-encoder.js"
 

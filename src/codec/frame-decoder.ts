@@ -9,6 +9,7 @@
  * - A protocol violation makes `feed` return exactly one {@link ProtocolError}; the decoder then
  *   ignores all further input. It never throws.
  */
+import { Buffer } from "node:buffer"
 import { ProtocolError } from "../errors.js"
 import { FLAG_COMMAND, FLAG_LONG, FLAG_MORE } from "./frame-encoder.js"
 import { FastView, view } from "./view.js"

@@ -2,6 +2,7 @@
  * Frame encoding (RFC 23 "Framing"): flags octet, then a 1-octet size for bodies up to 255 octets or an
  * 8-octet network-order size above. Pure.
  */
+import { Buffer } from "node:buffer"
 
 /** Flag bit 0: more frames follow. */
 export const FLAG_MORE = 0x01

@@ -2,6 +2,7 @@
  * The ZMTP 3.x greeting (RFC 23 "The Greeting"): 64 octets of signature, version, mechanism, as-server
  * and filler. Pure: no I/O, no timers.
  */
+import { Buffer } from "node:buffer"
 import { ProtocolError } from "../errors.js"
 
 /** Size of a full ZMTP 3.x greeting. */

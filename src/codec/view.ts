@@ -4,6 +4,8 @@
  * which matters when every frame of every message is a view. Where that class is not what Node's is
  * (another runtime, a later Node), the probe fails and views come from `subarray`, as before.
  */
+import { Buffer } from "node:buffer"
+
 type ViewCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => Buffer
 
 function probe(): ViewCtor | undefined {

@@ -4,6 +4,7 @@
  * buffers, uncopied. The slab is only ever written forward, so a segment handed to the transport is
  * never overwritten.
  */
+import { Buffer } from "node:buffer"
 import { FLAG_MORE, headerSize, writeHeader } from "../codec/frame-encoder.js"
 
 const SLAB_SIZE = 64 * 1024

@@ -3,6 +3,7 @@
  * transport and one pipe; heartbeats (RFC 37); batched writes. It never throws from a transport
  * callback: any fault closes this one connection and is reported to the host once.
  */
+import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import { encodeGreeting, GreetingParser } from "../codec/greeting.js"
 import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderSink } from "../codec/frame-decoder.js"

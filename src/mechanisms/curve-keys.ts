@@ -2,6 +2,7 @@
  * CURVE key material and the NaCl box primitives CurveZMQ uses (RFC 26 "Cryptography"), on the
  * audited pure-JS @noble libraries: X25519 for key agreement, XSalsa20-Poly1305 for boxes. Pure.
  */
+import { Buffer } from "node:buffer"
 import { x25519 } from "@noble/curves/ed25519"
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa"
 import { randomBytes } from "node:crypto"

@@ -12,6 +12,7 @@
  * than the last one (RFC 26: "SHALL disconnect clients that reuse a short nonce"), so a replayed or
  * reordered command closes the connection. Pure: crypto state lives in this object only.
  */
+import { Buffer } from "node:buffer"
 import { decodeMetadata, encodeCommand, encodeMetadata, type Command, type Metadata } from "../codec/command.js"
 import { FLAG_LONG, headerSize, writeHeader } from "../codec/frame-encoder.js"
 import { ProtocolError, type ZmtpErrorCode } from "../errors.js"

@@ -3,6 +3,7 @@
  * frame into MESSAGE commands (RFC 26) before it joins the batch. A subclass, so the engine's flush
  * loop is the same for every mechanism, and NULL and PLAIN keep the plain BatchWriter untouched.
  */
+import { Buffer } from "node:buffer"
 import { BatchWriter } from "../engine/batch-writer.js"
 import type { TrafficCodec } from "./mechanism.js"
 

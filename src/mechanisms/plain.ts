@@ -3,6 +3,7 @@
  * its ZAP handler (RFC 27) and answers WELCOME or ERROR; metadata then goes both ways as INITIATE and
  * READY. PLAIN offers no confidentiality: it keeps honest peers from misconfiguration.
  */
+import { Buffer } from "node:buffer"
 import { decodeMetadata, encodeCommand, encodeMetadata, encodeReady, type Command } from "../codec/command.js"
 import { ZmtpError } from "../errors.js"
 import type { Mechanism, MechanismStep } from "./mechanism.js"

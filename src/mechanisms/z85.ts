@@ -2,6 +2,7 @@
  * Z85 (RFC 32/Z85): four octets become five printable characters. ZeroMQ writes CURVE keys this way
  * (40 characters for a 32-octet key). Pure.
  */
+import { Buffer } from "node:buffer"
 import { zerr } from "../errors.js"
 
 const ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"

@@ -7,6 +7,7 @@
  * handler written for libzmq works unchanged; requests carry distinct request ids and replies are
  * matched by them. With no handler bound the caller is told at once (libzmq then accepts the peer).
  */
+import { Buffer } from "node:buffer"
 import type { Metadata } from "../codec/command.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
 import type { ZmtpError } from "../errors.js"

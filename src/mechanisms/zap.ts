@@ -2,6 +2,7 @@
  * ZAP messages (RFC 27 "Message Format"), pure: what a server mechanism asks and how the handler's
  * reply reads. The envelope (delimiter, "1.0", request id) is added by the ZAP client.
  */
+import { Buffer } from "node:buffer"
 import { encodeError, type Metadata } from "../codec/command.js"
 import { decodeMetadata } from "../codec/command.js"
 import { AuthError, type MechanismStep } from "./mechanism.js"

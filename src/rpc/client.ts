@@ -17,6 +17,7 @@
  * Each REQ uses ZMQ_REQ_CORRELATE, and every reply must carry the call id it answers: a late reply
  * to an earlier request can never be mistaken for the answer to this one.
  */
+import { Buffer } from "node:buffer"
 import { randomBytes } from "node:crypto"
 import type { RequestOptions } from "../options.js"
 import { Request } from "../sockets/request.js"

@@ -1,4 +1,5 @@
 /** What `send()` accepts, and its conversion into frames. */
+import { Buffer } from "node:buffer"
 import { zerr } from "../errors.js"
 
 /** One frame as a user may give it. */

@@ -3,6 +3,7 @@
  * delimiter frame (and, with `correlate`, a request id before it); a reply is accepted only from the
  * peer that was asked, and only with that envelope.
  */
+import { Buffer } from "node:buffer"
 import { zerr } from "../errors.js"
 import { defineOptions, type RequestOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"

@@ -2,6 +2,7 @@
  * ROUTER (RFC 28 "The ROUTER Socket Type"): each received message is prefixed with the routing id of
  * the peer it came from; each sent message's first frame names the peer to route it to.
  */
+import { Buffer } from "node:buffer"
 import type { Metadata } from "../codec/command.js"
 import { zerr, type ZmtpError } from "../errors.js"
 import { checkOption, defineOptions, type RouterOptions } from "../options.js"

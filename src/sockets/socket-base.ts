@@ -3,6 +3,7 @@
  * queues (no EBUSY: concurrent calls wait their turn), timeouts, linger, events and statistics. A
  * socket type adds only its state machine through the hooks at the bottom.
  */
+import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import type { Metadata } from "../codec/command.js"
 import type { SocketTypeName } from "../codec/socket-types.js"

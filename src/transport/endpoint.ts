@@ -2,6 +2,7 @@
  * Endpoint strings (libzmq's zmq_bind/zmq_connect syntax): `tcp://host:port`, `tcp://[v6]:port`,
  * `tcp://*:*`, `ipc:///path`, `ipc://@abstract`, `ipc://*`. Errors use libzmq's codes.
  */
+import { Buffer } from "node:buffer"
 import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"

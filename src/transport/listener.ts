@@ -1,6 +1,7 @@
 /**
  * Listening side of a transport: a `net.Server` on a TCP port or a Unix domain socket path.
  */
+import { Buffer } from "node:buffer"
 import { randomBytes } from "node:crypto"
 import { lstatSync, renameSync, unlinkSync, type BigIntStats } from "node:fs"
 import { dirname, join } from "node:path"
