@@ -125,15 +125,28 @@ export class FrameDecoder {
     while (i < n) {
       switch (this.state) {
         case State.Flags: {
-          // Fast path: a whole short message frame (the common case) inside this chunk.
+          // Fast path: a whole message frame, short or long, with its header inside this chunk (the
+          // common case). Anything else, and every error, takes the state machine below.
           const f0 = chunk[i]!
-          if ((f0 & ~FLAG_MORE) === 0 && i + 1 < n) {
-            const size = chunk[i + 1]!
-            const end = i + 2 + size
-            if (end <= n && (this.limits.maxMessageSize < 0 || size <= this.limits.maxMessageSize)) {
-              const body = FastView ? new FastView(ab, base + i + 2, size) : chunk.subarray(i + 2, end)
+          if ((f0 & ~(FLAG_MORE | FLAG_LONG)) === 0) {
+            let size = -1
+            let start = 0
+            if ((f0 & FLAG_LONG) === 0) {
+              if (i + 1 < n) {
+                size = chunk[i + 1]!
+                start = i + 2
+              }
+            } else if (i + 9 <= n && (chunk[i + 1]! | chunk[i + 2]! | chunk[i + 3]! | chunk[i + 4]!) === 0 && chunk[i + 5]! < 0x80) {
+              // Below 2^31: the high word is zero and the low word's top bit clear.
+              size = ((chunk[i + 5]! << 24) | (chunk[i + 6]! << 16) | (chunk[i + 7]! << 8) | chunk[i + 8]!) >>> 0
+              start = i + 9
+            }
+            const end = start + size
+            if (size >= 0 && end <= n && (this.limits.maxMessageSize < 0 || size <= this.limits.maxMessageSize)) {
+              const body = FastView ? new FastView(ab, base + start, size) : chunk.subarray(start, end)
               i = end
-              if (f0 === 0 && this.frames.length === 0) {
+              const last = (f0 & FLAG_MORE) === 0
+              if (last && this.frames.length === 0) {
                 // A single-frame message: an exactly sized array, not a growable one.
                 const msg = this.prefix ? [this.prefix, body] : [body]
                 if (this.sink.message(msg) === false) return this.stopAt(chunk, i)
@@ -141,7 +154,7 @@ export class FrameDecoder {
               }
               if (this.frames.length === 0 && this.prefix) this.frames.push(this.prefix)
               this.frames.push(body)
-              if (f0 === 0) {
+              if (last) {
                 const msg = this.frames
                 this.frames = []
                 if (this.sink.message(msg) === false) return this.stopAt(chunk, i)

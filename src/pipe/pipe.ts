@@ -48,6 +48,8 @@ export class Pipe {
   handshaken = false
   /** Set when the socket no longer uses this pipe. */
   closed = false
+  /** True while the owning socket has this pipe in its fair-queuing list (owner's bookkeeping). */
+  listedReadable = false
   private readBlocked = false
 
   constructor(

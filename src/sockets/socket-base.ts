@@ -65,7 +65,6 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
   private readonly readablePipes = new Queue<Pipe>()
   /** The pipe the last message {@link readFair} returned came from. */
   protected readPipe: Pipe | undefined
-  private readonly inReadable = new Set<Pipe>()
   private readonly sendQueue = new Queue<PendingSend>()
   private readonly recvQueue = new Queue<PendingRecv>()
   private readonly listeners = new Map<string, Listener>()
@@ -352,8 +351,8 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
 
   /** PipeOwner: a pipe has inbound messages. */
   pipeReadable(p: Pipe): void {
-    if (!this.inReadable.has(p)) {
-      this.inReadable.add(p)
+    if (!p.listedReadable) {
+      p.listedReadable = true
       this.readablePipes.push(p)
     }
     this.serveReceivers()
@@ -405,7 +404,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       }
       const m = p.read()
       if (p.in.length > 0) this.readablePipes.push(p)
-      else this.inReadable.delete(p)
+      else p.listedReadable = false
       if (m) {
         this.stats.messagesIn++
         this.readPipe = p
