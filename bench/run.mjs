@@ -325,7 +325,6 @@ function buildCases(opts) {
       workload: "broker",
       name: "8 REQ -tcp-> Proxy -ipc-> 4 REP, 16 B",
       id: "broker",
-      noRaw: "raw omitted: a hand-rolled proxy would measure the harness, not a library",
       metrics: [
         { key: "callsPerSec", label: "calls/s", better: "higher" },
         { key: "p50", label: "p50 µs", better: "lower" },

@@ -281,6 +281,7 @@ async function latClient() {
 // ---- broker: REQ clients -> Proxy(ROUTER/DEALER) -> REP workers --------------------------------
 
 async function brokerProxy() {
+  if (cfg.impl === "raw") return rawBrokerProxy()
   const zmq = await loadZmq()
   if (typeof zmq.Proxy !== "function") {
     tell({ type: "skip", reason: `${cfg.impl} exports no Proxy class` })
@@ -298,7 +299,69 @@ async function brokerProxy() {
   await running
 }
 
+/**
+ * The raw ceiling of the pipeline: a ROUTER/DEALER forwarder on plain sockets. Each client connection
+ * gets a 5-octet id; a request goes to the next worker connection in turn as [id, ...frames], a reply
+ * [id, ...rest] goes back to that client as [...rest]. No queues, no high-water marks, no reconnection.
+ */
+async function rawBrokerProxy() {
+  const clients = new Map()
+  const workers = []
+  let nextId = 0
+  let turn = 0
+  const socks = []
+  // Requests that arrive before any worker has joined wait here (the harness starts both at once).
+  const early = []
+  const back = await raw.listen(cfg.backend, "DEALER", ({ sock, rest }) => {
+    socks.push(sock)
+    workers.push(sock)
+    for (const m of early.splice(0)) sock.write(m)
+    const reader = new raw.MessageReader((frames) => {
+      const client = clients.get(frames[0].toString("latin1"))
+      if (client) client.write(raw.encodeMessage(frames.slice(1)))
+    })
+    if (rest.length) reader.push(rest)
+    sock.on("data", (c) => reader.push(c))
+  })
+  const front = await raw.listen(cfg.frontend, "ROUTER", ({ sock, rest }) => {
+    socks.push(sock)
+    const id = Buffer.alloc(5)
+    id.writeUInt32BE(++nextId, 1)
+    clients.set(id.toString("latin1"), sock)
+    const reader = new raw.MessageReader((frames) => {
+      const m = raw.encodeMessage([id, ...frames])
+      if (workers.length === 0) early.push(m)
+      else workers[turn++ % workers.length].write(m)
+    })
+    if (rest.length) reader.push(rest)
+    sock.on("data", (c) => reader.push(c))
+  })
+  onStop = async () => {
+    for (const s of socks) s.destroy()
+    front.server.close()
+    back.server.close()
+  }
+  tell({ type: "ready", frontend: front.endpoint, backend: back.endpoint })
+}
+
+/** Raw REP workers: each echoes every request with its envelope, as the latency server does. */
+async function rawBrokerWorkers() {
+  const socks = []
+  for (let i = 0; i < cfg.workers; i++) {
+    const { sock, rest } = await raw.connect(cfg.endpoint, "REP")
+    socks.push(sock)
+    const reader = new raw.MessageReader((frames) => sock.write(raw.encodeMessage(frames)))
+    if (rest.length) reader.push(rest)
+    sock.on("data", (c) => reader.push(c))
+  }
+  onStop = async () => {
+    for (const s of socks) s.destroy()
+  }
+  tell({ type: "ready" })
+}
+
 async function brokerWorkers() {
+  if (cfg.impl === "raw") return rawBrokerWorkers()
   const zmq = await loadZmq()
   const reps = []
   for (let i = 0; i < cfg.workers; i++) {
@@ -314,29 +377,56 @@ async function brokerWorkers() {
 }
 
 async function brokerClients() {
-  const zmq = await loadZmq()
   const payload = Buffer.alloc(cfg.size, 0x63)
-  const reqs = []
-  for (let i = 0; i < cfg.clients; i++) {
-    const req = new zmq.Request()
-    req.connect(cfg.endpoint)
-    reqs.push(req)
-  }
-  onStop = async () => {
-    for (const r of reqs) r.close()
+  const calls = []
+  if (cfg.impl === "raw") {
+    // Raw REQ clients, as in the latency workload: a pre-framed request, then wait for the reply.
+    const request = raw.encodeMessage([Buffer.alloc(0), payload])
+    const socks = []
+    for (let i = 0; i < cfg.clients; i++) {
+      const { sock, rest } = await raw.connect(cfg.endpoint, "REQ")
+      socks.push(sock)
+      let pending = null
+      const reader = new raw.MessageReader((frames) => {
+        const p = pending
+        pending = null
+        if (frames[frames.length - 1].length !== cfg.size) p.reject(new Error("raw: bad reply"))
+        else p.resolve()
+      })
+      if (rest.length) reader.push(rest)
+      sock.on("data", (c) => reader.push(c))
+      calls.push(
+        () =>
+          new Promise((resolve, reject) => {
+            pending = { resolve, reject }
+            sock.write(request)
+          }),
+      )
+    }
+    onStop = async () => {
+      for (const s of socks) s.destroy()
+    }
+  } else {
+    const zmq = await loadZmq()
+    const reqs = []
+    for (let i = 0; i < cfg.clients; i++) {
+      const req = new zmq.Request()
+      req.connect(cfg.endpoint)
+      reqs.push(req)
+      calls.push(async () => {
+        await req.send(payload)
+        const [reply] = await req.receive()
+        if (reply.length !== cfg.size) throw new Error("bad reply")
+      })
+    }
+    onStop = async () => {
+      for (const r of reqs) r.close()
+    }
   }
   tell({ type: "ready" })
   await command("go")
   const per = Math.floor(cfg.maxCount / cfg.clients)
-  const runs = await Promise.all(
-    reqs.map((req) =>
-      timeCalls(async () => {
-        await req.send(payload)
-        const [reply] = await req.receive()
-        if (reply.length !== cfg.size) throw new Error("bad reply")
-      }, new Float64Array(per)),
-    ),
-  )
+  const runs = await Promise.all(calls.map((call) => timeCalls(call, new Float64Array(per))))
   tell({ type: "result", ...mergeRuns(runs) })
 }
 
