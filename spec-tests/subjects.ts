@@ -12,10 +12,10 @@
  * rather than breaking test collection.
  */
 import * as fs from "node:fs"
-import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, it } from "vitest"
+import { freeTcpPort } from "../test/helpers.js"
 
 /** The module shape every subject must provide: the zeromq.js v6 API. */
 export type Zmq = typeof import("zeromq")
@@ -100,17 +100,6 @@ export function uniqueIpcPath(): string {
   return path.join(os.tmpdir(), `zmtp-spec-${process.pid}-${ipcCounter}-${rand}.sock`)
 }
 
-async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once("error", reject)
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address()
-      const port = typeof addr === "object" && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 function makeCtx(subject: Subject): Ctx {
   const sockets: Closable[] = []

@@ -1,6 +1,6 @@
 /** Test helpers: ephemeral endpoints, temporary ipc paths, and socket cleanup. */
 import { randomBytes } from "node:crypto"
-import { existsSync, unlinkSync } from "node:fs"
+import { existsSync, readFileSync, unlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 
@@ -59,18 +59,45 @@ export async function until(cond: () => boolean, ms = 2000, what = "condition"):
 
 export const transports = ["tcp", "ipc"] as const
 
-/** A TCP port on 127.0.0.1 that was free a moment ago (for connect-before-bind tests). */
+/**
+ * A TCP port on 127.0.0.1 that was free a moment ago (for connect-before-bind tests and for peers
+ * that come and go on one endpoint), never the same one twice in a process.
+ *
+ * Where the kernel's ephemeral range is known, the port comes from the 10,000 ports just below it:
+ * ports that `bind(0)` (every `tcp://127.0.0.1:*` of the other test files running in parallel) and
+ * the source ports of outgoing connections never take. A port from inside the range could be handed
+ * to another test's listener while this test expects nobody there (the kernel reuses a just-freed
+ * port often: here 1 probe in 2,000 repeated one of the previous four).
+ */
 export async function freeTcpPort(): Promise<number> {
   const { createServer } = await import("node:net")
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once("error", reject)
-    srv.listen({ host: "127.0.0.1", port: 0 }, () => {
-      const { port } = srv.address() as { port: number }
-      srv.close(() => resolve(port))
+  for (;;) {
+    const want = quietRange ? quietRange[0] + Math.floor(Math.random() * (quietRange[1] - quietRange[0])) : 0
+    if (want !== 0 && portsHandedOut.has(want)) continue
+    const port = await new Promise<number | undefined>((resolve, reject) => {
+      const srv = createServer()
+      srv.once("error", (e: NodeJS.ErrnoException) => (e.code === "EADDRINUSE" || e.code === "EACCES" ? resolve(undefined) : reject(e)))
+      srv.listen({ host: "127.0.0.1", port: want }, () => {
+        const { port } = srv.address() as { port: number }
+        srv.close(() => resolve(port))
+      })
     })
-  })
+    if (port === undefined || portsHandedOut.has(port)) continue
+    portsHandedOut.add(port)
+    return port
+  }
 }
+const portsHandedOut = new Set<number>()
+
+/** [low, high) below the kernel's ephemeral port range, or undefined where it cannot be read. */
+const quietRange: [number, number] | undefined = (() => {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0])
+    return Number.isInteger(low) && low >= 20000 ? [low - 10000, low] : undefined
+  } catch {
+    return undefined
+  }
+})()
 
 /** True if this host can listen on the IPv6 loopback address. */
 export async function hasIpv6Loopback(): Promise<boolean> {

@@ -8,8 +8,7 @@
  * (RFC 23 section "Framing": a message is delivered with all its frames or not at all).
  */
 import { expect } from "vitest"
-import { Router } from "../../src/index.js"
-import { ipcEndpoint, until } from "../helpers.js"
+import { freeTcpPort, ipcEndpoint, until } from "../helpers.js"
 
 export type Transport = "tcp" | "ipc"
 
@@ -28,17 +27,11 @@ export interface Sock {
 
 /**
  * A fresh endpoint that nothing listens on yet and that a peer may bind (and bind again after it
- * closed). For tcp a port is reserved by binding once and released at once; for ipc a temp path.
+ * closed): for tcp a free port below the kernel's ephemeral range (see freeTcpPort), for ipc a temp
+ * path.
  */
 export async function freshEndpoint(t: Transport): Promise<string> {
-  if (t === "ipc") return ipcEndpoint()
-  const probe = new Router({ linger: 0 })
-  try {
-    await probe.bind("tcp://127.0.0.1:*")
-    return probe.lastEndpoint!
-  } finally {
-    probe.close()
-  }
+  return t === "ipc" ? ipcEndpoint() : `tcp://127.0.0.1:${await freeTcpPort()}`
 }
 
 /** The frames of a tagged message with `n` frames (n >= 1). */
