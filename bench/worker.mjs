@@ -192,10 +192,7 @@ async function latServer() {
     const peers = []
     const { server, endpoint } = await raw.listen(cfg.endpoint, "REP", ({ sock, rest }) => {
       peers.push(sock)
-      // A REP echo: the request's envelope (empty delimiter) and body go back as they came.
-      const reader = new raw.MessageReader((frames) => sock.write(raw.encodeMessage(frames)))
-      if (rest.length) reader.push(rest)
-      sock.on("data", (c) => reader.push(c))
+      rawEcho(sock, rest)
     })
     onStop = async () => {
       for (const s of peers) s.destroy()
@@ -238,29 +235,45 @@ async function timeCalls(call, samples) {
   return { count: n, elapsedMs, samples, ...percentiles(samples, n) }
 }
 
+/** A raw REP: each request's envelope (empty delimiter, and any ids) and body go back as they came. */
+function rawEcho(sock, rest) {
+  const reader = new raw.MessageReader((frames) => sock.write(raw.encodeMessage(frames)))
+  if (rest.length) reader.push(rest)
+  sock.on("data", (c) => reader.push(c))
+}
+
+/**
+ * A raw REQ connection: `call()` writes the pre-framed request (RFC 28: an empty delimiter frame, then
+ * the body) and resolves when the reply arrives.
+ */
+async function rawRequester(endpoint, payload) {
+  const { sock, rest } = await raw.connect(endpoint, "REQ")
+  const request = raw.encodeMessage([Buffer.alloc(0), payload])
+  let pending = null
+  const reader = new raw.MessageReader((frames) => {
+    const p = pending
+    pending = null
+    if (frames[frames.length - 1].length !== payload.length) p.reject(new Error("raw: bad reply"))
+    else p.resolve()
+  })
+  if (rest.length) reader.push(rest)
+  sock.on("data", (c) => reader.push(c))
+  const call = () =>
+    new Promise((resolve, reject) => {
+      pending = { resolve, reject }
+      sock.write(request)
+    })
+  return { sock, call }
+}
+
 async function latClient() {
   const payload = Buffer.alloc(cfg.size, 0x62)
   const samples = new Float64Array(cfg.maxCount)
   let call
   if (cfg.impl === "raw") {
-    const { sock, rest } = await raw.connect(cfg.endpoint, "REQ")
-    onStop = async () => sock.destroy()
-    // RFC 28: a REQ request is an empty delimiter frame, then the body.
-    const request = raw.encodeMessage([Buffer.alloc(0), payload])
-    let pending = null
-    const reader = new raw.MessageReader((frames) => {
-      const p = pending
-      pending = null
-      if (frames[frames.length - 1].length !== cfg.size) p.reject(new Error("raw: bad reply"))
-      else p.resolve()
-    })
-    if (rest.length) reader.push(rest)
-    sock.on("data", (c) => reader.push(c))
-    call = () =>
-      new Promise((resolve, reject) => {
-        pending = { resolve, reject }
-        sock.write(request)
-      })
+    const r = await rawRequester(cfg.endpoint, payload)
+    onStop = async () => r.sock.destroy()
+    call = r.call
   } else {
     const zmq = await loadZmq()
     const req = new zmq.Request()
@@ -350,9 +363,7 @@ async function rawBrokerWorkers() {
   for (let i = 0; i < cfg.workers; i++) {
     const { sock, rest } = await raw.connect(cfg.endpoint, "REP")
     socks.push(sock)
-    const reader = new raw.MessageReader((frames) => sock.write(raw.encodeMessage(frames)))
-    if (rest.length) reader.push(rest)
-    sock.on("data", (c) => reader.push(c))
+    rawEcho(sock, rest)
   }
   onStop = async () => {
     for (const s of socks) s.destroy()
@@ -380,28 +391,12 @@ async function brokerClients() {
   const payload = Buffer.alloc(cfg.size, 0x63)
   const calls = []
   if (cfg.impl === "raw") {
-    // Raw REQ clients, as in the latency workload: a pre-framed request, then wait for the reply.
-    const request = raw.encodeMessage([Buffer.alloc(0), payload])
+    // Raw REQ clients, as in the latency workload.
     const socks = []
     for (let i = 0; i < cfg.clients; i++) {
-      const { sock, rest } = await raw.connect(cfg.endpoint, "REQ")
-      socks.push(sock)
-      let pending = null
-      const reader = new raw.MessageReader((frames) => {
-        const p = pending
-        pending = null
-        if (frames[frames.length - 1].length !== cfg.size) p.reject(new Error("raw: bad reply"))
-        else p.resolve()
-      })
-      if (rest.length) reader.push(rest)
-      sock.on("data", (c) => reader.push(c))
-      calls.push(
-        () =>
-          new Promise((resolve, reject) => {
-            pending = { resolve, reject }
-            sock.write(request)
-          }),
-      )
+      const r = await rawRequester(cfg.endpoint, payload)
+      socks.push(r.sock)
+      calls.push(r.call)
     }
     onStop = async () => {
       for (const s of socks) s.destroy()
