@@ -331,6 +331,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     p.closed = true
     this.pipes.delete(p)
     p.out.clear()
+    if (this.readPipe === p) this.readPipe = undefined
     this.pipeRemoved(p)
   }
 
