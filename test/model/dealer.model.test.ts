@@ -18,18 +18,19 @@
  * Input is fair-queued: every message a peer sends reaches the subject once, whole, in that peer's order.
  */
 import * as fc from "fast-check"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect } from "vitest"
 import { Dealer, Router } from "../../src/index.js"
-import { cleanupIpc } from "../helpers.js"
 import {
   body,
   checkRoundRobin,
-  closeAll,
   freshEndpoint,
-  modelRuns,
+  hwmArb,
+  itModel,
   queueOf,
   sendResult,
   seqOf,
+  takeInbound,
+  transportArb,
   tryReceive,
   waitFor,
   waitForLeave,
@@ -151,12 +152,7 @@ class SubjectReceive implements fc.AsyncCommand<Model, Real> {
     // DEALER passes messages through unchanged (RFC 28): exactly what the ROUTER peer sent after the id.
     const tag = whole(msg)
     const i = Number(/^in(\d+):/.exec(tag)![1])
-    const q = m.slots[i]!.inbound
-    const at = q.findIndex((x) => x.tag === tag)
-    expect(at, `${tag} was sent once and not yet received`).toBeGreaterThanOrEqual(0)
-    // Per-peer order: anything skipped must have been lost with a closed connection.
-    for (const skipped of q.slice(0, at)) expect(skipped.definite, `${skipped.tag} skipped (order or loss)`).toBe(false)
-    q.splice(0, at + 1)
+    takeInbound(m.slots[i]!.inbound, tag)
   }
   toString = () => "receive"
 }
@@ -278,40 +274,30 @@ const commands = fc.commands(
   { maxCommands: 30, size: "max" },
 )
 
-afterEach(() => cleanupIpc())
-
 describe("DEALER against a reference model", () => {
-  it("round-robin out over peers with room, fair-queued in, HWM on away peers, nothing lost or duplicated", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom<Transport>("tcp", "ipc"),
-        fc.integer({ min: 1, max: 5 }),
-        fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.boolean(), { minLength: 1, maxLength: 3 }),
-        commands,
-        async (t, hwm, rcvHwm, initial, cmds) => {
-          const subject = new Dealer({
-            routingId: SUBJECT_ID,
-            sendHighWaterMark: hwm,
-            receiveHighWaterMark: rcvHwm,
-            sendTimeout: 0,
-            linger: 0,
-            reconnectInterval: 10,
-          })
-          const r: Real = { t, subject, peers: [], received: new Map(), perSlot: [], all: new Set([subject as never]) }
-          const m: Model = { hwm, slots: [], seq: 0, sends: [], closes: [] }
-          try {
-            for (const up of initial) await new AddPeer(up).run(m, r)
-            await fc.asyncModelRun(() => ({ model: m, real: r }), cmds)
-            await finish(m, r)
-          } finally {
-            closeAll(r.all as never)
-            cleanupIpc()
-          }
+  itModel(
+    "round-robin out over peers with room, fair-queued in, HWM on away peers, nothing lost or duplicated",
+    fc.tuple(transportArb, hwmArb, hwmArb, fc.array(fc.boolean(), { minLength: 1, maxLength: 3 })),
+    commands,
+    ([t, hwm, rcvHwm, initial]) => {
+      const subject = new Dealer({
+        routingId: SUBJECT_ID,
+        sendHighWaterMark: hwm,
+        receiveHighWaterMark: rcvHwm,
+        sendTimeout: 0,
+        linger: 0,
+        reconnectInterval: 10,
+      })
+      const r: Real = { t, subject, peers: [], received: new Map(), perSlot: [], all: new Set([subject as never]) }
+      const m: Model = { hwm, slots: [], seq: 0, sends: [], closes: [] }
+      return {
+        model: m,
+        real: r,
+        setup: async () => {
+          for (const up of initial) await new AddPeer(up).run(m, r)
         },
-      ),
-      // No shrinking over real sockets (it can take minutes); the printed seed and path replay the failing run.
-      { numRuns: modelRuns(), endOnFailure: true },
-    )
-  }, Math.max(120_000, modelRuns() * 4000))
+        check: () => finish(m, r),
+      }
+    },
+  )
 })

@@ -15,10 +15,22 @@
  * The subject binds; peers connect, so a peer leaving removes its pipe (the accept-side path).
  */
 import * as fc from "fast-check"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect } from "vitest"
 import { Dealer, Reply, Request } from "../../src/index.js"
-import { cleanupIpc } from "../helpers.js"
-import { body, closeAll, freshEndpoint, modelRuns, receiveResult, sendResult, tryReceive, waitFor, waitForLeave, whole, type Transport } from "./harness.js"
+import {
+  body,
+  freshEndpoint,
+  hwmArb,
+  itModel,
+  receiveResult,
+  sendResult,
+  takeInbound,
+  transportArb,
+  tryReceive,
+  waitFor,
+  waitForLeave,
+  whole,
+} from "./harness.js"
 
 type Kind = "req" | "dealer"
 
@@ -104,12 +116,7 @@ class RepReceive implements fc.AsyncCommand<Model, Real> {
     const tag = whole(msg)
     expect(m.forbidden.has(tag), `${tag} had no delimiter and must be discarded`).toBe(false)
     const i = Number(/^in(\d+):/.exec(tag)![1])
-    const q = m.slots[i]!.inbound
-    const at = q.findIndex((x) => x.tag === tag)
-    expect(at, `${tag} was sent once and not yet received`).toBeGreaterThanOrEqual(0)
-    for (const skipped of q.slice(0, at)) expect(skipped.definite, `${skipped.tag} skipped (order or loss)`).toBe(false)
-    const x = q[at]!
-    q.splice(0, at + 1)
+    const x = takeInbound(m.slots[i]!.inbound, tag)
     m.holding = { slot: i, tag, env: x.env, inc: x.inc }
   }
   toString = () => "receive"
@@ -237,35 +244,25 @@ const commands = fc.commands(
   { maxCommands: 30, size: "max" },
 )
 
-afterEach(() => cleanupIpc())
-
 describe("REP against a reference model", () => {
-  it("EFSM rules, fair-queued requests, envelope restored to the asking peer, malformed discarded", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom<Transport>("tcp", "ipc"),
-        fc.integer({ min: 1, max: 5 }),
-        fc.integer({ min: 1, max: 5 }),
-        fc.array(kindArb, { minLength: 1, maxLength: 3 }),
-        commands,
-        async (t, hwm, rcvHwm, initial, cmds) => {
-          const subject = new Reply({ sendHighWaterMark: hwm, receiveHighWaterMark: rcvHwm, linger: 0 })
-          const r: Real = { subject, bound: "", peers: [], all: new Set([subject as never]) }
-          const m: Model = { slots: [], holding: undefined, forbidden: new Set() }
-          try {
-            await subject.bind(t === "tcp" ? "tcp://127.0.0.1:*" : await freshEndpoint("ipc"))
-            r.bound = subject.lastEndpoint!
-            for (const k of initial) await new AddSlot(k).run(m, r)
-            await fc.asyncModelRun(() => ({ model: m, real: r }), cmds)
-            await finish(m, r)
-          } finally {
-            closeAll(r.all as never)
-            cleanupIpc()
-          }
+  itModel(
+    "EFSM rules, fair-queued requests, envelope restored to the asking peer, malformed discarded",
+    fc.tuple(transportArb, hwmArb, hwmArb, fc.array(kindArb, { minLength: 1, maxLength: 3 })),
+    commands,
+    ([t, hwm, rcvHwm, initial]) => {
+      const subject = new Reply({ sendHighWaterMark: hwm, receiveHighWaterMark: rcvHwm, linger: 0 })
+      const r: Real = { subject, bound: "", peers: [], all: new Set([subject as never]) }
+      const m: Model = { slots: [], holding: undefined, forbidden: new Set() }
+      return {
+        model: m,
+        real: r,
+        setup: async () => {
+          await subject.bind(t === "tcp" ? "tcp://127.0.0.1:*" : await freshEndpoint("ipc"))
+          r.bound = subject.lastEndpoint!
+          for (const k of initial) await new AddSlot(k).run(m, r)
         },
-      ),
-      // No shrinking over real sockets (it can take minutes); the printed seed and path replay the failing run.
-      { numRuns: modelRuns(), endOnFailure: true },
-    )
-  }, Math.max(120_000, modelRuns() * 4000))
+        check: () => finish(m, r),
+      }
+    },
+  )
 })

@@ -20,18 +20,18 @@
  *    ZMQ_REQ_RELAXED): receives time out, sends fail with EFSM.
  */
 import * as fc from "fast-check"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect } from "vitest"
 import { Reply, Request, Router } from "../../src/index.js"
-import { cleanupIpc } from "../helpers.js"
 import {
   body,
   checkRoundRobin,
-  closeAll,
   freshEndpoint,
-  modelRuns,
+  hwmArb,
+  itModel,
   queueOf,
   receiveResult,
   sendResult,
+  transportArb,
   tryReceive,
   waitFor,
   waitForLeave,
@@ -243,40 +243,30 @@ const commands = fc.commands(
   { maxCommands: 30, size: "max" },
 )
 
-afterEach(() => cleanupIpc())
-
 describe("REQ against a reference model", () => {
-  it("lock-step, envelope, replies only from the peer asked, round-robin over peers", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom<Transport>("tcp", "ipc"),
-        fc.integer({ min: 1, max: 5 }),
-        fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.tuple(kindArb, fc.boolean()), { minLength: 1, maxLength: 3 }),
-        commands,
-        async (t, hwm, rcvHwm, initial, cmds) => {
-          const subject = new Request({
-            routingId: REQ_ID,
-            sendHighWaterMark: hwm,
-            receiveHighWaterMark: rcvHwm,
-            sendTimeout: 0,
-            linger: 0,
-            reconnectInterval: 10,
-          })
-          const r: Real = { t, subject, peers: [], all: new Set([subject as never]) }
-          const m: Model = { slots: [], seq: 0, req: undefined, sends: [] }
-          try {
-            for (const [k, up] of initial) await new AddSlot(k, up).run(m, r)
-            await fc.asyncModelRun(() => ({ model: m, real: r }), cmds)
-            checkRoundRobin(m.sends)
-          } finally {
-            closeAll(r.all as never)
-            cleanupIpc()
-          }
+  itModel(
+    "lock-step, envelope, replies only from the peer asked, round-robin over peers",
+    fc.tuple(transportArb, hwmArb, hwmArb, fc.array(fc.tuple(kindArb, fc.boolean()), { minLength: 1, maxLength: 3 })),
+    commands,
+    ([t, hwm, rcvHwm, initial]) => {
+      const subject = new Request({
+        routingId: REQ_ID,
+        sendHighWaterMark: hwm,
+        receiveHighWaterMark: rcvHwm,
+        sendTimeout: 0,
+        linger: 0,
+        reconnectInterval: 10,
+      })
+      const r: Real = { t, subject, peers: [], all: new Set([subject as never]) }
+      const m: Model = { slots: [], seq: 0, req: undefined, sends: [] }
+      return {
+        model: m,
+        real: r,
+        setup: async () => {
+          for (const [k, up] of initial) await new AddSlot(k, up).run(m, r)
         },
-      ),
-      // No shrinking over real sockets (it can take minutes); the printed seed and path replay the failing run.
-      { numRuns: modelRuns(), endOnFailure: true },
-    )
-  }, Math.max(120_000, modelRuns() * 4000))
+        check: () => checkRoundRobin(m.sends),
+      }
+    },
+  )
 })

@@ -19,10 +19,23 @@
  * routing id in use is ignored while the first holds it (libzmq without ZMQ_ROUTER_HANDOVER).
  */
 import * as fc from "fast-check"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect } from "vitest"
 import { Dealer, Router } from "../../src/index.js"
-import { cleanupIpc } from "../helpers.js"
-import { body, closeAll, freshEndpoint, modelRuns, queueOf, sendResult, tryReceive, waitFor, waitForLeave, whole, type Transport } from "./harness.js"
+import {
+  body,
+  freshEndpoint,
+  hwmArb,
+  itModel,
+  queueOf,
+  sendResult,
+  takeInbound,
+  transportArb,
+  tryReceive,
+  waitFor,
+  waitForLeave,
+  whole,
+  type Transport,
+} from "./harness.js"
 
 type Kind = "acc" | "con"
 
@@ -119,11 +132,7 @@ class SubjectReceive implements fc.AsyncCommand<Model, Real> {
     expect(m.forbidden.has(tag), `${tag} came from a peer ignored for a duplicate routing id`).toBe(false)
     const i = Number(/^in(\d+):/.exec(tag)![1])
     expect(id, "ROUTER prefixes the sender's routing id").toBe(m.slots[i]!.id)
-    const q = m.slots[i]!.inbound
-    const at = q.findIndex((x) => x.tag === tag)
-    expect(at, `${tag} was sent once and not yet received`).toBeGreaterThanOrEqual(0)
-    for (const skipped of q.slice(0, at)) expect(skipped.definite, `${skipped.tag} skipped (order or loss)`).toBe(false)
-    q.splice(0, at + 1)
+    takeInbound(m.slots[i]!.inbound, tag)
   }
   toString = () => "receive"
 }
@@ -252,43 +261,32 @@ const commands = fc.commands(
   { maxCommands: 30, size: "max" },
 )
 
-afterEach(() => cleanupIpc())
-
 describe("ROUTER against a reference model", () => {
-  it("routes by id, prefixes ids, drops or rejects unroutable and full (mandatory), nothing lost or duplicated", async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom<Transport>("tcp", "ipc"),
-        fc.boolean(),
-        fc.integer({ min: 1, max: 5 }),
-        fc.integer({ min: 1, max: 5 }),
-        fc.array(fc.tuple(fc.constantFrom<Kind>("acc", "con"), fc.boolean()), { minLength: 1, maxLength: 3 }),
-        commands,
-        async (t, mandatory, hwm, rcvHwm, initial, cmds) => {
-          const subject = new Router({
-            mandatory,
-            sendHighWaterMark: hwm,
-            receiveHighWaterMark: rcvHwm,
-            sendTimeout: 0,
-            linger: 0,
-            reconnectInterval: 10,
-          })
-          const r: Real = { t, subject, bound: "", peers: [], all: new Set([subject as never]) }
-          const m: Model = { hwm, mandatory, slots: [], seq: 0, forbidden: new Set() }
-          try {
-            await subject.bind(t === "tcp" ? "tcp://127.0.0.1:*" : await freshEndpoint("ipc"))
-            r.bound = subject.lastEndpoint!
-            for (const [k, up] of initial) await new AddSlot(k, up).run(m, r)
-            await fc.asyncModelRun(() => ({ model: m, real: r }), cmds)
-            await finish(m, r)
-          } finally {
-            closeAll(r.all as never)
-            cleanupIpc()
-          }
+  itModel(
+    "routes by id, prefixes ids, drops or rejects unroutable and full (mandatory), nothing lost or duplicated",
+    fc.tuple(transportArb, fc.boolean(), hwmArb, hwmArb, fc.array(fc.tuple(fc.constantFrom<Kind>("acc", "con"), fc.boolean()), { minLength: 1, maxLength: 3 })),
+    commands,
+    ([t, mandatory, hwm, rcvHwm, initial]) => {
+      const subject = new Router({
+        mandatory,
+        sendHighWaterMark: hwm,
+        receiveHighWaterMark: rcvHwm,
+        sendTimeout: 0,
+        linger: 0,
+        reconnectInterval: 10,
+      })
+      const r: Real = { t, subject, bound: "", peers: [], all: new Set([subject as never]) }
+      const m: Model = { hwm, mandatory, slots: [], seq: 0, forbidden: new Set() }
+      return {
+        model: m,
+        real: r,
+        setup: async () => {
+          await subject.bind(t === "tcp" ? "tcp://127.0.0.1:*" : await freshEndpoint("ipc"))
+          r.bound = subject.lastEndpoint!
+          for (const [k, up] of initial) await new AddSlot(k, up).run(m, r)
         },
-      ),
-      // No shrinking over real sockets (it can take minutes); the printed seed and path replay the failing run.
-      { numRuns: modelRuns(), endOnFailure: true },
-    )
-  }, Math.max(120_000, modelRuns() * 4000))
+        check: () => finish(m, r),
+      }
+    },
+  )
 })
