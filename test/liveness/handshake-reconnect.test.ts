@@ -8,32 +8,18 @@
  * k-th retry, any value in [w, w + reconnectInterval) where w = min(reconnectInterval * 2^k, max):
  * that holds for libzmq 4.3.5 (exact w) and for a policy that adds jitter to every wait.
  */
-import { afterEach, describe, expect, it } from "vitest"
-import { RawListener, RawPeer, greeting } from "../../spec-tests/wire/raw-peer.js"
+import { describe, expect, it } from "vitest"
+import { RawListener, greeting } from "../../spec-tests/wire/raw-peer.js"
 import { freeTcpPort, sleep } from "../helpers.js"
-import { EventLog, StalledListener, closeQuietly, libs, type AnySocket } from "./helpers.js"
+import { EventLog, StalledListener, closeQuietly, libs, testCleanup } from "./helpers.js"
 
 const NOTICE_MS = 4000
 
-const cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-function track<T extends AnySocket>(s: T): T {
-  cleanup.push(() => closeQuietly(s))
-  return s
-}
-
-async function rawTo(endpoint: string): Promise<RawPeer> {
-  const p = await RawPeer.connect(endpoint)
-  cleanup.push(() => p.destroy())
-  return p
-}
+const { track, rawTo, defer } = testCleanup()
 
 async function rawListener(): Promise<RawListener> {
   const l = await RawListener.listen({ tcp: true })
-  cleanup.push(() => l.close())
+  defer(() => l.close())
   return l
 }
 
@@ -110,7 +96,7 @@ for (const { name, zmq } of libs) {
   describe(`connect deadline [${name}]`, () => {
     it("connectTimeout abandons a connect that hangs and retries; 0 leaves it to the system", async () => {
       const stalled = await StalledListener.start()
-      cleanup.push(() => stalled.close())
+      defer(() => stalled.close())
       const timed = track(new zmq.Dealer({ connectTimeout: 150, reconnectInterval: 50 }))
       const untimed = track(new zmq.Dealer({ reconnectInterval: 50 }))
       const timedLog = new EventLog(timed)

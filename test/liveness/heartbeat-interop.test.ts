@@ -9,22 +9,14 @@
  * silence, report `disconnect`, and, when it is the connecting side, reconnect through the relay
  * and carry traffic again.
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { sleep } from "../helpers.js"
-import { EventLog, FreezableRelay, closeQuietly, libs, type AnySocket, type Zmq } from "./helpers.js"
+import { EventLog, FreezableRelay, libs, testCleanup, type Zmq } from "./helpers.js"
 
 const NOTICE_MS = 4000
 const HB = { heartbeatInterval: 50, heartbeatTimeout: 200 }
 
-const cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-function track<T extends AnySocket>(s: T): T {
-  cleanup.push(() => closeQuietly(s))
-  return s
-}
+const { track, defer } = testCleanup()
 
 type Dealer = InstanceType<Zmq["Dealer"]>
 type Router = InstanceType<Zmq["Router"]>
@@ -47,7 +39,7 @@ for (const hb of libs) {
       const routerLog = new EventLog(router)
       await router.bind("tcp://127.0.0.1:*")
       const relay = await FreezableRelay.start(router.lastEndpoint!)
-      cleanup.push(() => relay.close())
+      defer(() => relay.close())
       const dealer = track(new hb.zmq.Dealer({ ...HB, reconnectInterval: 50, receiveTimeout: NOTICE_MS }))
       const dealerLog = new EventLog(dealer)
       dealer.connect(relay.endpoint)
@@ -73,7 +65,7 @@ for (const hb of libs) {
       const routerLog = new EventLog(router)
       await router.bind("tcp://127.0.0.1:*")
       const relay = await FreezableRelay.start(router.lastEndpoint!)
-      cleanup.push(() => relay.close())
+      defer(() => relay.close())
       const dealer = track(new other.zmq.Dealer({ receiveTimeout: NOTICE_MS }))
       const dealerLog = new EventLog(dealer)
       dealer.connect(relay.endpoint)
@@ -96,7 +88,7 @@ for (const hb of libs) {
       const routerLog = new EventLog(router)
       await router.bind("tcp://127.0.0.1:*")
       const relay = await FreezableRelay.start(router.lastEndpoint!)
-      cleanup.push(() => relay.close())
+      defer(() => relay.close())
       const dealer = track(
         new hb.zmq.Dealer({ heartbeatInterval: 50, heartbeatTimeout: 30_000, heartbeatTimeToLive: 300, receiveTimeout: NOTICE_MS }),
       )

@@ -8,28 +8,14 @@
  * No timing is asserted: every "is dropped" waits with a generous deadline, every "is kept" watches
  * for several heartbeat timeouts.
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { RawListener, RawPeer, ping, pong, type ParsedCommand } from "../../spec-tests/wire/raw-peer.js"
-import { EventLog, closeQuietly, libs, type AnySocket } from "./helpers.js"
+import { EventLog, libs, testCleanup } from "./helpers.js"
 
 /** Generous bound for "the subject notices": many times the intervals used here. */
 const NOTICE_MS = 4000
 
-const cleanup: (() => unknown)[] = []
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f()
-})
-
-function track<T extends AnySocket>(s: T): T {
-  cleanup.push(() => closeQuietly(s))
-  return s
-}
-
-async function rawTo(endpoint: string): Promise<RawPeer> {
-  const p = await RawPeer.connect(endpoint)
-  cleanup.push(() => p.destroy())
-  return p
-}
+const { track, rawTo, defer } = testCleanup()
 
 /** Reads commands for `ms`, answering every PING with the PONG RFC 37 asks for. Returns the PINGs. */
 async function answerPingsFor(peer: RawPeer, ms: number): Promise<ParsedCommand[]> {
@@ -111,7 +97,7 @@ for (const { name, zmq } of libs) {
 
     it("a connecting socket drops a silent peer, then reconnects and completes a new handshake", async () => {
       const listener = await RawListener.listen({ tcp: true })
-      cleanup.push(() => listener.close())
+      defer(() => listener.close())
       const sock = track(new zmq.Dealer({ heartbeatInterval: 50, heartbeatTimeout: 200, reconnectInterval: 50 }))
       const log = new EventLog(sock)
       sock.connect(listener.endpoint)
@@ -183,7 +169,7 @@ for (const { name, zmq } of libs) {
         // RFC 37 "Version Negotiation": PING and PONG are ZMTP 3.1 commands; a 3.0 peer would not
         // know them. spec-tests/wire covers a bound subject; this is the connecting side.
         const listener = await RawListener.listen({ tcp: true })
-        cleanup.push(() => listener.close())
+        defer(() => listener.close())
         const sock = track(new zmq.Dealer({ heartbeatInterval: 50 }))
         sock.connect(listener.endpoint)
         const peer = await listener.accept(NOTICE_MS)

@@ -6,7 +6,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process"
 import * as net from "node:net"
+import { afterEach } from "vitest"
 import * as zmq from "zeromq"
+import { RawPeer } from "../../spec-tests/wire/raw-peer.js"
 import * as zmtp from "../../src/index.js"
 import { sleep } from "../helpers.js"
 
@@ -196,5 +198,31 @@ export function closeQuietly(...socks: ({ close(): void; closed: boolean; linger
     if (!s || s.closed) continue
     s.linger = 0
     s.close()
+  }
+}
+
+/**
+ * Per-test cleanup for a test file: what is registered here is undone after each test, last first.
+ * `track` closes a socket quietly, `rawTo` connects a raw ZMTP peer and destroys it, `defer` runs
+ * anything else (relays, listeners).
+ */
+export function testCleanup() {
+  const cleanup: (() => unknown)[] = []
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f()
+  })
+  return {
+    defer(f: () => unknown): void {
+      cleanup.push(f)
+    },
+    track<T extends AnySocket>(s: T): T {
+      cleanup.push(() => closeQuietly(s))
+      return s
+    },
+    async rawTo(endpoint: string): Promise<RawPeer> {
+      const p = await RawPeer.connect(endpoint)
+      cleanup.push(() => p.destroy())
+      return p
+    },
   }
 }
