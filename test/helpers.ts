@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto"
 import { existsSync, readFileSync, unlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { afterEach } from "vitest"
 
 const made: string[] = []
 
@@ -21,6 +22,19 @@ export function bindEndpoint(transport: "tcp" | "ipc"): string {
 /** Removes ipc files a test left behind. */
 export function cleanupIpc(): void {
   for (const p of made.splice(0)) if (existsSync(p)) unlinkSync(p)
+}
+
+/**
+ * For a test file: returns `track`, which registers a socket (or anything closable) to be closed
+ * after each test.
+ */
+export function closeAfterEach(): <T extends { close(): void; closed?: boolean }>(s: T) => T {
+  const open: { close(): void; closed?: boolean }[] = []
+  afterEach(() => closeAll(...open.splice(0)))
+  return (s) => {
+    open.push(s)
+    return s
+  }
 }
 
 /** Closes sockets, ignoring ones already closed. */

@@ -2,22 +2,15 @@
  * CURVE (RFC 25 over RFC 26) between zmtp sockets and against libzmq (zeromq.js in process), with and
  * without a ZAP handler (RFC 27): handshakes, encrypted traffic both ways, refusals.
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import { Dealer, Reply, Request, Router } from "../../src/index.js"
 import { curveKeyPair } from "../../src/mechanisms/curve-keys.js"
 import { z85Decode } from "../../src/mechanisms/z85.js"
-import { closeAll, nothingArrives, strs, within } from "../helpers.js"
+import { closeAfterEach, nothingArrives, strs, within } from "../helpers.js"
 import { bindLibzmqZap, nextEvent, startZapHandler } from "./helpers.js"
 
-const open: { close(): void; closed?: boolean }[] = []
-afterEach(() => {
-  closeAll(...open.splice(0))
-})
-function track<T extends { close(): void }>(s: T): T {
-  open.push(s)
-  return s
-}
+const track = closeAfterEach()
 
 const server = curveKeyPair()
 const client = curveKeyPair()

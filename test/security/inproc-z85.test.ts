@@ -1,19 +1,12 @@
 /** The inproc transport (for ZAP, RFC 27 "Architecture") and Z85 (RFC 32) / key helpers. */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import { Dealer, Reply, Request, Router } from "../../src/index.js"
 import { curveKeyPair, curvePublicKey } from "../../src/mechanisms/curve-keys.js"
 import { z85Decode, z85Encode } from "../../src/mechanisms/z85.js"
-import { closeAll, strs, within } from "../helpers.js"
+import { closeAfterEach, strs, within } from "../helpers.js"
 
-const open: { close(): void; closed?: boolean }[] = []
-afterEach(() => {
-  closeAll(...open.splice(0))
-})
-function track<T extends { close(): void }>(s: T): T {
-  open.push(s)
-  return s
-}
+const track = closeAfterEach()
 
 describe("inproc", () => {
   it("REQ/REP and DEALER/ROUTER pass messages in process", async () => {

@@ -6,22 +6,15 @@
  * The handler of a zmtp socket is a zmtp Router, that of a libzmq socket a zeromq.js Router: each
  * library has its own inproc transport.
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import { decodeCommand, encodeReady } from "../../src/codec/command.js"
 import { NullMechanism } from "../../src/mechanisms/null.js"
 import { Dealer, Router } from "../../src/index.js"
-import { closeAll, nothingArrives, strs, within } from "../helpers.js"
+import { closeAfterEach, nothingArrives, strs, within } from "../helpers.js"
 import { bindLibzmqZap, nextEvent, startZapHandler } from "./helpers.js"
 
-const open: { close(): void; closed?: boolean }[] = []
-afterEach(() => {
-  closeAll(...open.splice(0))
-})
-function track<T extends { close(): void }>(s: T): T {
-  open.push(s)
-  return s
-}
+const track = closeAfterEach()
 
 /**
  * A libzmq ZAP handler (zeromq.js Router at inproc://zeromq.zap.01) answering `status`; records the

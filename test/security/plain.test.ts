@@ -2,20 +2,13 @@
  * PLAIN (RFC 24) between zmtp sockets and against libzmq (zeromq.js in process), with and without a
  * ZAP handler (RFC 27).
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import { Dealer, Reply, Request, Router } from "../../src/index.js"
-import { closeAll, nothingArrives, strs, within } from "../helpers.js"
+import { closeAfterEach, nothingArrives, strs, within } from "../helpers.js"
 import { bindLibzmqZap, nextEvent, startZapHandler } from "./helpers.js"
 
-const open: { close(): void; closed?: boolean }[] = []
-afterEach(() => {
-  closeAll(...open.splice(0))
-})
-function track<T extends { close(): void }>(s: T): T {
-  open.push(s)
-  return s
-}
+const track = closeAfterEach()
 
 describe("PLAIN between zmtp sockets", () => {
   it("REQ/REP handshake with a ZAP handler that accepts", async () => {
