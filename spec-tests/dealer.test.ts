@@ -24,17 +24,27 @@ const BIG = Buffer.alloc(256 * 1024, 0x61)
 const FILL_CAP = 400
 
 /**
- * Send `frames` with no waiting until the socket refuses with EAGAIN.
- * Returns how many sends were accepted, or -1 if the cap was reached first.
+ * Send `frames` with no waiting until the socket refuses with EAGAIN, and still refuses after a
+ * pause: libzmq's I/O thread keeps moving queued data into the kernel after a refusal, so one EAGAIN
+ * can be a momentarily busy path rather than a full one. Returns how many sends were accepted, or
+ * -1 if the cap was reached first.
  */
 async function fillUntilEagain(sock: AnySocket, frames: (i: number) => (string | Buffer)[]): Promise<number> {
-  for (let i = 0; i < FILL_CAP; i++) {
+  let refusedBefore = false
+  for (let i = 0; i < FILL_CAP; ) {
     const err = await trySend(sock, frames(i), 0)
-    if (err === "EAGAIN") return i
+    if (err === "EAGAIN") {
+      if (refusedBefore) return i
+      refusedBefore = true
+      await sleep(50)
+      continue
+    }
     if (err !== undefined) throw new Error(`unexpected send error ${err}`)
+    refusedBefore = false
+    i++
     // Let the I/O move queued data into the kernel so the count reflects
     // a really full path, not a momentarily busy one.
-    if (i % 8 === 7) await sleep(1)
+    if (i % 8 === 0) await sleep(1)
   }
   return -1
 }
