@@ -32,6 +32,12 @@ export interface EngineOptions {
    * the request id. Returns false when no handler is bound (the mechanism then decides, as libzmq).
    */
   zap?: (request: Buffer[], reply: (frames: Buffer[] | undefined) => void) => boolean
+  /**
+   * Stop reading from the peer while our output to it is over the write budget (REP: a peer that
+   * does not read its replies cannot make us take more requests). Not for socket types that stream
+   * both ways: two such peers that each stop reading while blocked would wait on each other forever.
+   */
+  holdInputWhileOutputBlocked?: boolean
 }
 
 /** What the engine reports to its socket. */
@@ -73,6 +79,11 @@ export class Engine implements DecoderSink, PipeEngine {
   private finishing = false
   private lingerTimer: NodeJS.Timeout | undefined
   private waitingDrain = false
+  /** A PONG owed to the peer (the context of its latest PING): at most one is ever pending (RFC 37). */
+  private pendingPong: Buffer | undefined
+  /** A heartbeat PING waiting for room in the write budget. */
+  private pendingPing = false
+  private resumeScheduled = false
   private pipe: Pipe | undefined
   /** Peer's minor version: PINGs go to 3.1 and later peers only (RFC 37). */
   peerMinor = 0
@@ -104,6 +115,7 @@ export class Engine implements DecoderSink, PipeEngine {
     socket.on("drain", () => {
       this.waitingDrain = false
       this.flush()
+      this.updateReading()
     })
     if (opts.handshakeInterval > 0) {
       this.handshakeTimer = setTimeout(
@@ -129,9 +141,10 @@ export class Engine implements DecoderSink, PipeEngine {
 
   private onData(chunk: Buffer): void {
     this.bytesIn += chunk.length
+    // Input proves the peer alive even while we finish: a heartbeat must not cut a lingering close.
+    this.touchInput()
     if (this.finishing) return
     try {
-      this.touchInput()
       if (this.state === State.Greeting) {
         const used = this.greeting.feed(chunk)
         const g = this.greeting.greeting
@@ -155,7 +168,7 @@ export class Engine implements DecoderSink, PipeEngine {
       if (this.state === State.Closed) return
       const err = this.decoder!.feed(chunk)
       if (err) this.close(err)
-      else if (this.decoder!.paused) this.socket.pause()
+      else this.updateReading()
     } catch (e) {
       this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
     }
@@ -182,7 +195,10 @@ export class Engine implements DecoderSink, PipeEngine {
     if (this.state === State.Traffic && this.mechanism.codec) {
       // A MESSAGE in a command frame (RFC 26's form). The decoder cannot stop after a command, so a
       // full queue pauses the transport instead; the queue may pass its mark by one chunk's worth.
-      if (!this.codecCommand(body)) this.socket.pause()
+      if (!this.codecCommand(body)) {
+        this.inboundFull = true
+        this.socket.pause()
+      }
       return
     }
     if (this.state === State.Handshake) {
@@ -248,8 +264,11 @@ export class Engine implements DecoderSink, PipeEngine {
     switch (cmd.name) {
       case "PING": {
         // RFC 37: answer with PONG carrying the PING's context; a TTL bounds our silence tolerance.
+        // The PONG waits for the write budget like data; a newer PING replaces its context, so a
+        // peer that sends PINGs and never reads costs one pending PONG, not a queue of them.
         const { ttl, context } = decodePing(cmd.data)
-        this.sendCommands([encodePong(context)])
+        this.pendingPong = context
+        this.kick()
         if (ttl > 0) {
           this.peerTtl = ttl * 100
           this.armTtl()
@@ -275,6 +294,8 @@ export class Engine implements DecoderSink, PipeEngine {
     this.handshakeTimer = undefined
     const res = this.host.engineReady(this, peer)
     if (res instanceof ZmtpError) throw res
+    // A listener of the socket's events may have closed the socket (and this engine) meanwhile.
+    if (this.state === State.Closed) return
     this.pipe = res
     res.engine = this
     // With an encrypting mechanism the routing prefix goes in front of the opened frames instead.
@@ -290,16 +311,39 @@ export class Engine implements DecoderSink, PipeEngine {
     if (res.out.length > 0) this.kick()
   }
 
-  /** PipeEngine: the inbound queue has room again. */
+  /**
+   * PipeEngine: the inbound queue has room again. Decoding resumes on the next tick, not inside the
+   * read that made room: data flows up only, never back into a receive loop that is running.
+   */
   resumeRead(): void {
-    if (this.state === State.Closed || !this.decoder) return
-    try {
-      const err = this.decoder.resume()
-      if (err) return this.close(err)
-      if (!this.decoder.paused) this.socket.resume()
-    } catch (e) {
-      this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
-    }
+    if (this.resumeScheduled || this.state === State.Closed || this.finishing) return
+    this.resumeScheduled = true
+    process.nextTick(() => {
+      this.resumeScheduled = false
+      if (this.state === State.Closed || !this.decoder) return
+      this.inboundFull = false
+      try {
+        const err = this.decoder.resume()
+        if (err) return this.close(err)
+        this.updateReading()
+      } catch (e) {
+        this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
+      }
+    })
+  }
+
+  /** Set when a boxed message filled the inbound queue (CURVE: the decoder itself cannot stop). */
+  private inboundFull = false
+
+  /**
+   * Reads from the transport only while the inbound queue has room and (if so configured) our
+   * output is within its budget.
+   */
+  private updateReading(): void {
+    if (this.state !== State.Traffic || this.finishing) return
+    const hold = this.inboundFull || this.decoder?.paused === true || (this.waitingDrain && this.opts.holdInputWhileOutputBlocked === true)
+    if (hold) this.socket.pause()
+    else this.socket.resume()
   }
 
   // ---- output --------------------------------------------------------------------------------
@@ -327,6 +371,17 @@ export class Engine implements DecoderSink, PipeEngine {
     const w = this.writer
     // Nothing else writes to the transport during this loop: its buffered length is read once.
     const room = WRITE_BUDGET - this.socket.writableLength
+    // Commands owed to the peer go first, within the same budget as data (RFC 37 PING/PONG).
+    if (room > 0) {
+      if (this.pendingPong) {
+        w.addRaw(this.encodeTrafficCommand(encodePong(this.pendingPong)))
+        this.pendingPong = undefined
+      }
+      if (this.pendingPing) {
+        w.addRaw(this.encodeTrafficCommand(encodePing(Math.floor(this.opts.heartbeatTimeToLive / 100))))
+        this.pendingPing = false
+      }
+    }
     for (;;) {
       // Stop at the budget: the transport then holds more than its high-water mark, so 'drain' follows.
       if (w.bytes >= room) {
@@ -347,8 +402,9 @@ export class Engine implements DecoderSink, PipeEngine {
       }
     }
     this.flushing = false
+    if (this.waitingDrain) this.updateReading()
     if (wasFull && pipe.writable) pipe.drained()
-    if (pipe.out.length > 0) {
+    if (pipe.out.length > 0 || this.pendingPong || this.pendingPing) {
       if (!this.waitingDrain) this.kick()
     } else if (this.flushWaiters.length > 0) {
       // An empty write's callback runs once everything before it has gone to the kernel.
@@ -365,11 +421,16 @@ export class Engine implements DecoderSink, PipeEngine {
     this.socket.write(buf)
   }
 
+  /** Handshake commands (a bounded few) and ERROR, written at once. */
   private sendCommands(cmds: Buffer[] | undefined): void {
     if (!cmds) return
-    // After an encrypting handshake, commands (PING, PONG) travel boxed too (libzmq 4.3).
-    const codec = this.state === State.Traffic ? this.mechanism.codec : undefined
-    for (const c of cmds) this.write(codec ? codec.encodeCommand(c) : c)
+    for (const c of cmds) this.write(c)
+  }
+
+  /** After an encrypting handshake, commands (PING, PONG) travel boxed too (libzmq 4.3). */
+  private encodeTrafficCommand(c: Buffer): Buffer {
+    const codec = this.mechanism.codec
+    return codec ? codec.encodeCommand(c) : c
   }
 
   /** Resolves once everything queued in the pipe has been handed to the transport and written out. */
@@ -396,7 +457,8 @@ export class Engine implements DecoderSink, PipeEngine {
     if (ivl <= 0 || this.peerMinor < 1) return
     this.heartbeatTimer = setInterval(() => {
       if (this.state !== State.Traffic) return
-      this.sendCommands([encodePing(Math.floor(this.opts.heartbeatTimeToLive / 100))])
+      this.pendingPing = true
+      this.kick()
       if (!this.heartbeatTimeoutTimer) {
         const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : ivl
         this.heartbeatTimeoutTimer = setTimeout(

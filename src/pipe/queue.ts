@@ -34,6 +34,11 @@ export class Queue<T> {
     return out
   }
 
+  /** The items, oldest first, without removing them. */
+  *items(): IterableIterator<T> {
+    for (let i = 0; i < this.size; i++) yield this.buf[(this.head + i) & (this.buf.length - 1)] as T
+  }
+
   clear(): void {
     this.buf = new Array(16)
     this.head = 0

@@ -8,8 +8,18 @@ import type { SocketOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { SocketBase } from "./socket-base.js"
 
+/**
+ * Index of a request's empty delimiter, or -1 when it has none or nothing after it (RFC 28: such a
+ * request is dropped).
+ */
+function delimiterAt(m: Buffer[]): number {
+  const d = m.findIndex((f) => f.length === 0)
+  return d === m.length - 1 ? -1 : d
+}
+
 export class Reply extends SocketBase {
   protected readonly typeName = "REP" as const
+  protected override readonly answersEachMessage = true
   /** The peer and envelope of the request being answered; undefined while waiting for a request. */
   private pending: { pipe: Pipe; envelope: Buffer[] } | undefined
 
@@ -39,15 +49,18 @@ export class Reply extends SocketBase {
     return true
   }
 
+  protected override hasDeliverable(): boolean {
+    return this.pending === undefined && this.someInbound((m) => delimiterAt(m) >= 0)
+  }
+
   protected xrecv(): Buffer[] | undefined {
     if (this.pending) return undefined
     for (;;) {
       const m = this.readFair()
       if (!m) return undefined
       const pipe = this.readPipe!
-      const d = m.findIndex((f) => f.length === 0)
-      // RFC 28: a request without an empty delimiter, or with nothing after it, is dropped.
-      if (d < 0 || d === m.length - 1) continue
+      const d = delimiterAt(m)
+      if (d < 0) continue
       this.pending = { pipe, envelope: m.slice(0, d + 1) }
       return m.slice(d + 1)
     }

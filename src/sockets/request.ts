@@ -62,21 +62,32 @@ export class Request extends RoundRobinSocket {
     return true
   }
 
+  /** True if `m`, from pipe `p`, is the reply to the outstanding request. */
+  private isReply(m: Buffer[], p: Pipe): boolean {
+    // Only the peer we asked may answer; anything else is dropped (RFC 28).
+    if (p !== this.replyPipe) return false
+    let i = 0
+    if (this.correlate) {
+      if (m.length < 1 || !this.expectedId || !m[0]!.equals(this.expectedId)) return false
+      i = 1
+    }
+    // The reply must carry the empty delimiter and at least one body frame.
+    return m.length >= i + 2 && m[i]!.length === 0
+  }
+
+  protected override hasDeliverable(): boolean {
+    const want = this.replyPipe
+    return want !== undefined && this.someInbound((m, p) => this.isReply(m, p), (p) => p === want)
+  }
+
   protected xrecv(): Buffer[] | undefined {
     const want = this.replyPipe
     if (!want) return undefined
     for (;;) {
       const m = this.readFair()
       if (!m) return undefined
-      // Only the peer we asked may answer; anything else is dropped (RFC 28).
-      if (this.readPipe !== want) continue
-      let i = 0
-      if (this.correlate) {
-        if (m.length < 1 || !this.expectedId || !m[0]!.equals(this.expectedId)) continue
-        i = 1
-      }
-      // The reply must carry the empty delimiter and at least one body frame.
-      if (m.length < i + 2 || m[i]!.length !== 0) continue
+      if (!this.isReply(m, this.readPipe!)) continue
+      const i = this.correlate ? 1 : 0
       this.replyPipe = undefined
       this.expectedId = undefined
       return i === 0 ? (m.shift(), m) : m.slice(i + 1)

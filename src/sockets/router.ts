@@ -106,6 +106,11 @@ export class Router extends SocketBase {
     return true
   }
 
+  protected override hasDeliverable(): boolean {
+    // Messages from a peer without a routing key (a duplicate id) are dropped on read.
+    return this.someInbound(() => true, (p) => p.routingKey !== undefined)
+  }
+
   protected xrecv(): Buffer[] | undefined {
     for (;;) {
       const m = this.readFair()

@@ -51,6 +51,13 @@ export interface SocketStatistics {
 
 const RESOLVED: Promise<void> = Promise.resolve()
 
+/** State of the send and receive loops: a call made while one runs asks it to go round again. */
+const enum Loop {
+  Idle,
+  Running,
+  Again,
+}
+
 export abstract class SocketBase extends SocketOptionsBase implements EngineHost, PipeOwner, ConnecterHost, AsyncIterable<Buffer[]> {
   /** The endpoint of the last bind or connect, resolved (`tcp://127.0.0.1:41234`), or null. */
   lastEndpoint: string | null = null
@@ -59,6 +66,11 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
 
   /** This socket's type name. */
   protected abstract readonly typeName: SocketTypeName
+  /**
+   * True for a type that answers each message on the connection it came in on (REP): its engines
+   * stop reading from a peer while output to that peer is over budget.
+   */
+  protected readonly answersEachMessage: boolean = false
   /** Every pipe the socket uses (connected peers, and connecting ones that keep their queue). */
   protected readonly pipes = new Set<Pipe>()
   /** Pipes holding inbound messages, in arrival order: fair queuing takes from the head. */
@@ -67,11 +79,16 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
   protected readPipe: Pipe | undefined
   private readonly sendQueue = new Queue<PendingSend>()
   private readonly recvQueue = new Queue<PendingRecv>()
+  private sendLoop = Loop.Idle
+  private recvLoop = Loop.Idle
   private readonly listeners = new Map<string, Listener>()
   private readonly connecters = new Map<string, { connecter: Connecter; pipe: Pipe | undefined; routingId: string | null }>()
   private readonly engines = new Set<Engine>()
   private readonly engineOrigin = new Map<Engine, Listener | Connecter>()
   private isClosed = false
+  /** When a lingering close gives up (ms since the epoch); unused while linger is -1. */
+  private lingerDeadline = 0
+  private lingerTimer: NodeJS.Timeout | undefined
   private readableWaiters: (() => void)[] = []
   private stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
 
@@ -85,9 +102,15 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     return this.isClosed
   }
 
-  /** True when a receive would complete at once. */
+  /** True when a receive would complete at once (a message the socket type would hand out is waiting). */
   get readable(): boolean {
-    return this.readablePipes.length > 0
+    if (this.isClosed || this.recvQueue.length > 0) return false
+    try {
+      this.checkReceive()
+    } catch {
+      return false
+    }
+    return this.hasDeliverable()
   }
 
   /** True when a send would complete at once. */
@@ -188,6 +211,8 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
   private accepted(sock: NetSocket, l: Listener): void {
     if (this.isClosed) return void sock.destroy()
     this.events.emit({ type: "accept", address: l.address })
+    // A listener of that event may have closed the socket.
+    if (this.isClosed) return void sock.destroy()
     this.startEngine(sock, l, l.address)
   }
 
@@ -198,6 +223,8 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
 
   /** ConnecterHost. */
   connectEvent(type: "connect" | "connect:delay" | "connect:retry" | "close", address: string, interval?: number, error?: Error): void {
+    // A lingering connecter goes on after close; the socket's events ended with "end".
+    if (this.isClosed) return
     if (type === "connect:retry") this.stats.reconnects++
     const ev: { type: typeof type; address: string; interval?: number; error?: Error } = { type, address }
     if (interval !== undefined) ev.interval = interval
@@ -234,6 +261,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
         heartbeatInterval: this.heartbeatInterval,
         heartbeatTimeout: this.heartbeatTimeout,
         heartbeatTimeToLive: this.heartbeatTimeToLive,
+        holdInputWhileOutputBlocked: this.answersEachMessage,
       },
       this,
       address,
@@ -245,7 +273,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
   /** EngineHost: the peer completed its handshake. */
   engineReady(engine: Engine, peer: Metadata): Pipe | ZmtpError {
     const origin = this.engineOrigin.get(engine)
-    if (this.isClosed || !origin) return zerr("EBADF")
+    if (!origin || (this.isClosed && !this.lingersFor(engine))) return zerr("EBADF")
     let pipe: Pipe
     if (origin instanceof Connecter) {
       const entry = this.connecters.get(origin.address)
@@ -269,6 +297,11 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       }
     }
     pipe.handshaken = true
+    if (this.isClosed) {
+      // A lingering connecter got through: write the queue out, then end the connection.
+      queueMicrotask(() => engine.finish(this.lingerLeft()))
+      return pipe
+    }
     this.events.emit({ type: "handshake", address: engine.address })
     queueMicrotask(() => this.serveSenders())
     return pipe
@@ -284,6 +317,14 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     const pipe = engine.attachedPipe
     if (error && error.code.startsWith("ERR_ZMTP")) this.stats.protocolErrors++
     if (this.isClosed) {
+      const entry = origin instanceof Connecter ? this.connecters.get(origin.address) : undefined
+      if (entry && entry.connecter === origin) {
+        // Lingering: while the queue is not written out, connect again.
+        if (entry.pipe && entry.pipe.out.length > 0) return origin.retry()
+        origin.stop()
+        this.connecters.delete(origin.address)
+        if (this.connecters.size === 0) clearTimeout(this.lingerTimer)
+      }
       if (pipe) this.removePipe(pipe)
       return
     }
@@ -322,15 +363,21 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
   }
 
   /**
-   * Drops a pipe with both its queues. RFC 28 (DEALER, ROUTER): the socket "SHALL destroy its double
-   * queue when its peer disconnects and SHALL discard any messages it contains".
+   * Takes a pipe out of use: nothing more is routed to it and its outbound queue is dropped. What it
+   * already received stays readable until the application takes it (the pipe leaves the
+   * fair-queuing list once empty), as libzmq's pipes terminate with delay. RFC 28 says DEALER and
+   * ROUTER "SHALL destroy [the] double queue ... and SHALL discard any messages it contains"; we
+   * follow libzmq and lose no data (README, migration table).
    */
   private removePipe(p: Pipe): void {
     if (p.closed) return
-    this.discardInbound(p)
     p.closed = true
     this.pipes.delete(p)
     p.out.clear()
+    if (this.isClosed) this.discardInbound(p)
+    // A connecter keeps its pipe across reconnects: never hand a removed one (ROUTER handover) to
+    // the next connection.
+    if (p.outbound) for (const entry of this.connecters.values()) if (entry.pipe === p) entry.pipe = undefined
     if (this.readPipe === p) this.readPipe = undefined
     this.pipeRemoved(p)
   }
@@ -372,7 +419,17 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
    */
   receiveNow(): Buffer[] | undefined {
     if (this.isClosed || this.recvQueue.length > 0) return undefined
-    return this.xrecv()
+    return this.takeMessage()
+  }
+
+  /**
+   * The next message for the user, counted as received. Messages a socket type drops on the way
+   * (a stale reply, a malformed request) are not counted.
+   */
+  private takeMessage(): Buffer[] | undefined {
+    const m = this.xrecv()
+    if (m) this.stats.messagesIn++
+    return m
   }
 
   /** @internal For Proxy: resolves when a message may be ready, or the socket closed, or `wake()` is called. */
@@ -407,12 +464,20 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       if (p.in.length > 0) this.readablePipes.push(p)
       else p.listedReadable = false
       if (m) {
-        this.stats.messagesIn++
         this.readPipe = p
         return m
       }
     }
     return undefined
+  }
+
+  /** True if some queued inbound message, from a pipe `accept` allows, satisfies `pred`. */
+  protected someInbound(pred: (m: Buffer[], p: Pipe) => boolean, accept?: (p: Pipe) => boolean): boolean {
+    for (const p of this.readablePipes.items()) {
+      if (accept && !accept(p)) continue
+      for (const m of p.in.items()) if (pred(m, p)) return true
+    }
+    return false
   }
 
   /** Discards every queued inbound message, of one pipe or of all. */
@@ -441,7 +506,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     } catch (e) {
       return Promise.reject(e)
     }
-    if (this.sendQueue.length === 0) {
+    if (this.sendQueue.length === 0 && this.sendLoop === Loop.Idle) {
       try {
         if (this.xsend(frames)) {
           this.stats.messagesOut++
@@ -471,24 +536,41 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     this.serveSenders()
   }
 
-  /** Tries queued sends in order after a pipe got room or joined. */
+  /**
+   * Tries queued sends in order after a pipe got room or joined. Never re-entered: routing can flush
+   * a full pipe (`makeRoom`), and the flush reports room through {@link pipeWritable}; a call that
+   * arrives while the loop runs only asks it to go round once more (DESIGN "No re-entrancy into a
+   * loop from below"). Re-entering used to send the queue's head twice.
+   */
   protected serveSenders(): void {
-    let p: PendingSend | undefined
-    while ((p = this.sendQueue.peek())) {
-      let sent: boolean
-      try {
-        sent = this.xsend(p.frames)
-      } catch (e) {
-        this.sendQueue.shift()
-        clearTimeout(p.timer)
-        p.reject(e as Error)
-        continue
-      }
-      if (!sent) return
-      this.sendQueue.shift()
-      clearTimeout(p.timer)
-      this.stats.messagesOut++
-      p.resolve()
+    if (this.sendLoop !== Loop.Idle) {
+      this.sendLoop = Loop.Again
+      return
+    }
+    this.sendLoop = Loop.Running
+    try {
+      do {
+        this.sendLoop = Loop.Running
+        let p: PendingSend | undefined
+        while ((p = this.sendQueue.peek())) {
+          let sent: boolean
+          try {
+            sent = this.xsend(p.frames)
+          } catch (e) {
+            this.sendQueue.shift()
+            clearTimeout(p.timer)
+            p.reject(e as Error)
+            continue
+          }
+          if (!sent) break
+          this.sendQueue.shift()
+          clearTimeout(p.timer)
+          this.stats.messagesOut++
+          p.resolve()
+        }
+      } while ((this.sendLoop as Loop) === Loop.Again && this.sendQueue.length > 0)
+    } finally {
+      this.sendLoop = Loop.Idle
     }
   }
 
@@ -516,7 +598,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       return Promise.reject(e)
     }
     if (this.recvQueue.length === 0) {
-      const m = this.xrecv()
+      const m = this.takeMessage()
       if (m) return Promise.resolve(m)
     }
     if (this.receiveTimeout === 0) return Promise.reject(zerr("EAGAIN"))
@@ -533,14 +615,29 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     })
   }
 
-  /** Hands arrived messages to waiting receivers, in order. */
+  /**
+   * Hands arrived messages to waiting receivers, in order. Never re-entered, like
+   * {@link serveSenders}: a read that makes room lets the engine deliver more, which reports it
+   * through {@link pipeReadable}.
+   */
   protected serveReceivers(): void {
-    while (this.recvQueue.length > 0) {
-      const m = this.xrecv()
-      if (!m) return
-      const p = this.recvQueue.shift()!
-      clearTimeout(p.timer)
-      p.resolve(m)
+    if (this.recvLoop !== Loop.Idle) {
+      this.recvLoop = Loop.Again
+      return
+    }
+    try {
+      do {
+        this.recvLoop = Loop.Running
+        while (this.recvQueue.length > 0) {
+          const m = this.takeMessage()
+          if (!m) break
+          const p = this.recvQueue.shift()!
+          clearTimeout(p.timer)
+          p.resolve(m)
+        }
+      } while ((this.recvLoop as Loop) === Loop.Again && this.recvQueue.length > 0)
+    } finally {
+      this.recvLoop = Loop.Idle
     }
   }
 
@@ -574,7 +671,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     } catch {
       return undefined
     }
-    return this.xrecv()
+    return this.takeMessage()
   }
 
   // ---- close ---------------------------------------------------------------------------------
@@ -600,23 +697,55 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       this.events.emit({ type: "close", address: l.address })
     }
     this.listeners.clear()
-    for (const { connecter } of this.connecters.values()) connecter.stop()
-    this.connecters.clear()
-    // Lingering: connected peers keep their pipes until the engine has written them out; every
-    // other pipe (peers not connected, or linger 0) is dropped now.
+    // Lingering, as libzmq: what pipes hold is still delivered for up to `linger` ms (-1: until it
+    // is). A connected peer's pipe is written out; a connecting pipe with queued messages keeps its
+    // connecter, which goes on connecting and reconnecting until the queue is written.
+    const keep = this.linger !== 0
+    if (keep && this.linger > 0) this.lingerDeadline = Date.now() + this.linger
+    for (const [address, entry] of this.connecters) {
+      if (keep && entry.pipe !== undefined && entry.pipe.out.length > 0) continue
+      entry.connecter.stop()
+      this.connecters.delete(address)
+    }
     const lingering = new Set<Pipe>()
+    for (const entry of this.connecters.values()) lingering.add(entry.pipe!)
     for (const e of [...this.engines]) {
       const p = e.attachedPipe
-      if (this.linger !== 0 && e.ready && p) {
+      if (keep && e.ready && p) {
         lingering.add(p)
-        e.finish(this.linger)
-      } else {
+        e.finish(this.lingerLeft())
+      } else if (!this.lingersFor(e)) {
         e.close(undefined)
       }
     }
     for (const p of [...this.pipes]) if (!lingering.has(p)) this.removePipe(p)
+    if (this.connecters.size > 0 && this.linger > 0) {
+      this.lingerTimer = setTimeout(() => this.endLinger(), this.linger)
+    }
+    // Nothing is received after close: what pipes that left earlier still held goes too.
+    this.discardInbound()
     this.wakeReadable()
     this.events.emit({ type: "end" })
+  }
+
+  /** ms of linger left for an engine that starts finishing now (-1: no limit). */
+  private lingerLeft(): number {
+    if (this.linger < 0) return -1
+    return Math.max(1, this.lingerDeadline - Date.now())
+  }
+
+  /** True if a closed socket still waits on this engine's connecter to deliver a queue. */
+  private lingersFor(e: Engine): boolean {
+    const origin = this.engineOrigin.get(e)
+    return origin instanceof Connecter && this.connecters.get(origin.address)?.connecter === origin
+  }
+
+  /** The linger time ran out: whatever is still undelivered is dropped. */
+  private endLinger(): void {
+    for (const { connecter } of this.connecters.values()) connecter.stop()
+    this.connecters.clear()
+    for (const e of [...this.engines]) e.close(undefined)
+    for (const p of [...this.pipes]) this.removePipe(p)
   }
 
   /** Statistics: messages and bytes in and out, peers, queue depths, reconnects, protocol errors. */
@@ -659,6 +788,10 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
   protected checkSend(_frames: Buffer[]): void {}
   /** Validates a receive at call time (EFSM ...). */
   protected checkReceive(): void {}
+  /** True if {@link xrecv} would return a message now (for {@link readable}); it must not consume. */
+  protected hasDeliverable(): boolean {
+    return this.readablePipes.length > 0
+  }
   /** Routes one message out. True if it was queued to a peer; false to wait for room; throws to reject. */
   protected abstract xsend(frames: Buffer[]): boolean
   /** The next message for the user, or undefined. */

@@ -75,8 +75,9 @@ const dealer = new Dealer()
 dealer.connect(router.lastEndpoint)
 const req = new Request()
 req.connect(rep.lastEndpoint)
-// A connect that never succeeds: its reconnect timer must stop at close().
-const stray = new Dealer({ reconnectInterval: 10 })
+// A connect that never succeeds: its reconnect timer must stop at close() once the linger ends
+// (with the default linger -1 it would go on until "never delivered" is delivered, as libzmq).
+const stray = new Dealer({ reconnectInterval: 10, linger: 50 })
 stray.connect("tcp://127.0.0.1:${deadPort}")
 await stray.send("never delivered")
 // Event observers being iterated must end too.
@@ -132,5 +133,55 @@ console.log("done")
   expect(r.err).toBe("")
   expect(r.out).not.toContain("STILL ALIVE")
   expect(r.out).toContain("done")
+  expect(r.code).toBe(0)
+}, 30_000)
+
+it("with the default linger, a message sent before close reaches a peer that binds after close, and the process then exits", async () => {
+  const port = await freeTcpPort()
+  const script = `
+import { Dealer, Router } from "./index.js"
+setTimeout(() => {
+  console.log("STILL ALIVE: " + JSON.stringify(process.getActiveResourcesInfo()))
+  process.exit(3)
+}, 8000).unref()
+const client = new Dealer({ routingId: "c", reconnectInterval: 20 })
+client.connect("tcp://127.0.0.1:${port}")
+await client.send("parting")
+client.close()
+await new Promise((r) => setTimeout(r, 200))
+const server = new Router()
+await server.bind("tcp://127.0.0.1:${port}")
+const [id, body] = await server.receive()
+console.log("got " + id + " " + body)
+server.close()
+`
+  const r = await runChild(script, 15_000)
+  expect(r.err).toBe("")
+  expect(r.out).toContain("got c parting")
+  expect(r.out).not.toContain("STILL ALIVE")
+  expect(r.code).toBe(0)
+}, 30_000)
+
+it("an event listener that closes the socket mid-handshake leaves no engine (or heartbeat timer) running", async () => {
+  const script = `
+import { Dealer, Router } from "./index.js"
+setTimeout(() => {
+  console.log("STILL ALIVE: " + JSON.stringify(process.getActiveResourcesInfo()))
+  process.exit(3)
+}, 4000).unref()
+const server = new Router({ heartbeatInterval: 50 })
+await server.bind("tcp://127.0.0.1:*")
+let closedIn = 0
+server.events.on("handshake", () => { closedIn++; server.close() })
+const client = new Dealer({ linger: 0, reconnectInterval: -1 })
+client.connect(server.lastEndpoint)
+await new Promise((r) => client.events.on("disconnect", r))
+client.close()
+console.log("closed in handshake " + closedIn)
+`
+  const r = await runChild(script, 15_000)
+  expect(r.err).toBe("")
+  expect(r.out).toContain("closed in handshake 1")
+  expect(r.out).not.toContain("STILL ALIVE")
   expect(r.code).toBe(0)
 }, 30_000)
