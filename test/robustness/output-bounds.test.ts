@@ -1,0 +1,101 @@
+/**
+ * Bounded output to a peer that does not read (issue 14, item 3). A raw NULL peer completes the
+ * handshake, then never reads while it floods us with PINGs, with requests, or with messages; what
+ * the connection makes us hold must stay within HWM × message size + the write budget + one frame.
+ * We check the socket's queues (statistics) exactly, and process memory as a generous ceiling.
+ */
+import { Buffer } from "node:buffer"
+import { connect, type Socket } from "node:net"
+import * as fc from "fast-check"
+import { expect, it } from "vitest"
+import { encodePing, encodeReady } from "../../src/codec/command.js"
+import { encodeGreeting } from "../../src/codec/greeting.js"
+import { Dealer, Reply, Router } from "../../src/index.js"
+import { sleep } from "../helpers.js"
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 6)
+const HWM = 16
+const FRAME = 32 * 1024
+
+/** A raw NULL DEALER peer that never reads: greeting and READY, then whatever `chunk` the test pumps. */
+async function mutePeer(endpoint: string): Promise<Socket> {
+  const url = new URL(endpoint.replace("tcp://", "http://"))
+  const sock = connect({ host: url.hostname, port: Number(url.port) })
+  sock.on("error", () => {})
+  sock.pause()
+  await new Promise<void>((r) => sock.once("connect", () => r()))
+  sock.write(encodeGreeting({ mechanism: "NULL", asServer: false, major: 3, minor: 1 }))
+  sock.write(encodeReady([["Socket-Type", "DEALER"]]))
+  return sock
+}
+
+/** Writes `chunk` repeatedly for `bytes` in total or until the transport stays blocked for 300 ms. */
+async function pump(sock: Socket, chunk: Buffer, bytes: number): Promise<number> {
+  let written = 0
+  while (written < bytes && !sock.destroyed) {
+    written += chunk.length
+    if (!sock.write(chunk)) {
+      const drained = await Promise.race([new Promise((r) => sock.once("drain", () => r(true))), sleep(300).then(() => false)])
+      if (!drained) break
+    }
+  }
+  return written
+}
+
+function frame(body: Buffer, more = false): Buffer {
+  const head = Buffer.alloc(9)
+  head[0] = 0x02 | (more ? 1 : 0)
+  head.writeBigUInt64BE(BigInt(body.length), 1)
+  return Buffer.concat([head, body])
+}
+
+const behaviours = ["pings", "requests", "messages"] as const
+
+it("whatever a peer that never reads sends, one connection holds at most HWM messages each way plus the write budget", async () => {
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...behaviours), fc.constantFrom("REP", "DEALER", "ROUTER"), async (behaviour, type) => {
+      const opts = { sendHighWaterMark: HWM, receiveHighWaterMark: HWM, linger: 0 }
+      const subject = type === "REP" ? new Reply(opts) : type === "DEALER" ? new Dealer(opts) : new Router(opts)
+      await subject.bind("tcp://127.0.0.1:*")
+      const sock = await mutePeer(subject.lastEndpoint!)
+      // The subject answers every message it receives with a FRAME-sized reply the peer never reads.
+      let answering = true
+      const answer = (async () => {
+        subject.receiveTimeout = 200
+        while (answering) {
+          try {
+            const m = await subject.receive()
+            if (type === "REP") await subject.send(Buffer.alloc(FRAME))
+            else if (type === "ROUTER") await subject.send([m[0]!, Buffer.alloc(FRAME)])
+            else await subject.send(Buffer.alloc(FRAME)).catch(() => {})
+          } catch {
+            // EAGAIN: nothing to read for a while.
+          }
+        }
+      })()
+      const before = process.memoryUsage().rss
+      const chunk =
+        behaviour === "pings"
+          ? Buffer.concat(Array.from({ length: 512 }, () => encodePing(0, Buffer.from("ctx-ctx-ctx-ctx"))))
+          : behaviour === "requests"
+            ? Buffer.concat([frame(Buffer.alloc(0), true), frame(Buffer.alloc(FRAME))])
+            : frame(Buffer.alloc(FRAME))
+      const written = await pump(sock, chunk, 64 * 1024 * 1024)
+      const stats = subject.statistics
+      for (const q of stats.queues) {
+        expect(q.out, "outbound queue within the HWM").toBeLessThanOrEqual(HWM)
+        expect(q.in, "inbound queue within the HWM").toBeLessThanOrEqual(HWM)
+      }
+      const grown = process.memoryUsage().rss - before
+      answering = false
+      await answer
+      sock.destroy()
+      subject.close()
+      // Generous: HWM × 32 KiB each way is 1 MiB; the kernel's buffers are not ours.
+      expect(grown, `rss grew ${grown} bytes after the peer wrote ${written}`).toBeLessThan(64 * 1024 * 1024)
+      // A REP whose replies are not read stops reading requests: the peer is held back.
+      if (type === "REP" && behaviour === "requests") expect(written).toBeLessThan(64 * 1024 * 1024)
+    }),
+    { numRuns: RUNS },
+  )
+}, 300_000)
