@@ -127,6 +127,44 @@ export function decodeReply(buf: Buffer): ReplyBody {
   return { version, status, id, payload }
 }
 
+/**
+ * The call id of a request body, read from its first three msgpack items ([version, kind, id, ...])
+ * without decoding the rest, so a broker can refuse a request cheaply whatever its params hold.
+ * "" if the body does not start that way (the server answers such a request with id "" too).
+ */
+export function peekCallId(buf: Buffer): string {
+  let at = 0
+  const need = (n: number) => at + n <= buf.length
+  if (!need(1)) return ""
+  const head = buf[at++]!
+  let items: number
+  if (head >= 0x90 && head <= 0x9f) items = head & 0x0f
+  else if (head === 0xdc && need(2)) (items = buf.readUInt16BE(at)), (at += 2)
+  else if (head === 0xdd && need(4)) (items = buf.readUInt32BE(at)), (at += 4)
+  else return ""
+  if (items < 3) return ""
+  // version and kind: any msgpack integer encoding.
+  for (let i = 0; i < 2; i++) {
+    if (!need(1)) return ""
+    const b = buf[at++]!
+    const extra = b <= 0x7f || b >= 0xe0 ? 0 : INT_EXTRA[b]
+    if (extra === undefined || !need(extra)) return ""
+    at += extra
+  }
+  if (!need(1)) return ""
+  const s = buf[at++]!
+  let len: number
+  if (s >= 0xa0 && s <= 0xbf) len = s & 0x1f
+  else if (s === 0xd9 && need(1)) len = buf[at++]!
+  else if (s === 0xda && need(2)) (len = buf.readUInt16BE(at)), (at += 2)
+  else if (s === 0xdb && need(4)) (len = buf.readUInt32BE(at)), (at += 4)
+  else return ""
+  return need(len) ? buf.toString("utf8", at, at + len) : ""
+}
+
+/** Bytes after the type byte of the msgpack integer formats (uint8..64, int8..64). */
+const INT_EXTRA: Record<number, number> = { 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8, 0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8 }
+
 function protocolError(message: string, callId: string): RpcError & { callId: string } {
   const e = new RpcError("ERR_RPC_PROTOCOL", message) as RpcError & { callId: string }
   e.callId = callId
