@@ -109,7 +109,8 @@ export interface RpcServerOptions {
   /**
    * ms a handler may run before its call is answered with ERR_RPC_HANDLER_TIMEOUT (a cast's handler
    * is reported to `onError` with it) and its `ctx.signal` aborted; whatever the handler returns
-   * later is dropped. -1: no limit (the default).
+   * later is dropped. -1: no limit (the default). Only asynchronous handlers are timed: a
+   * synchronous one holds the event loop until it returns, and nothing can interrupt it.
    */
   handlerTimeout: number
   /** Options for each REP socket (zeromq.js names), over the defaults `{ linger: 0 }`. */
