@@ -3,7 +3,7 @@
  * DEALER and ROUTER, so switching is a change of import.
  */
 export { Dealer } from "./sockets/dealer.js"
-export { Proxy } from "./proxy.js"
+export { Proxy, type ProxyStatistics } from "./proxy.js"
 export { Router } from "./sockets/router.js"
 export { Request } from "./sockets/request.js"
 export { Reply } from "./sockets/reply.js"

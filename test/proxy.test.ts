@@ -1,7 +1,7 @@
 /** Proxy (zeromq.js v6 shape): forwarding both ways, order, pause/resume, terminate, capture. */
 import { afterEach, describe, expect, it } from "vitest"
 import { Dealer, Proxy, Reply, Request, Router } from "../src/index.js"
-import { bindEndpoint, cleanupIpc, closeAll, sleep, transports, within } from "./helpers.js"
+import { bindEndpoint, cleanupIpc, closeAll, sleep, transports, until, within } from "./helpers.js"
 
 afterEach(cleanupIpc)
 
@@ -96,4 +96,100 @@ it("run() ends when a proxied socket closes", async () => {
   front.close()
   back.close()
   await within(running, 2000, "run() after close")
+})
+
+describe("Proxy under pressure (issue 14, item 9)", () => {
+  it("a capture socket that cannot keep up costs dropped copies, counted in statistics, never a growing backlog", async () => {
+    const front = new Router()
+    const back = new Dealer()
+    const captureIn = new Dealer({ receiveHighWaterMark: 10 })
+    const captureOut = new Dealer({ sendHighWaterMark: 10 })
+    const client = new Dealer()
+    const worker = new Dealer()
+    try {
+      await front.bind(bindEndpoint("ipc"))
+      await back.bind(bindEndpoint("ipc"))
+      await captureIn.bind(bindEndpoint("ipc"))
+      captureOut.connect(captureIn.lastEndpoint!)
+      client.connect(front.lastEndpoint!)
+      worker.connect(back.lastEndpoint!)
+      void (async () => {
+        for await (const msg of worker) await worker.send(msg)
+      })().catch(() => {})
+      const proxy = new Proxy(front, back, captureOut)
+      const running = proxy.run()
+      // captureIn reads nothing yet: 2 copies per round trip, 4,000 in all, for a capture path
+      // that holds a few dozen of these 16 KiB messages.
+      const ROUND_TRIPS = 2000
+      const body = Buffer.alloc(16 * 1024, 7)
+      for (let i = 0; i < ROUND_TRIPS; i++) {
+        await client.send(["", String(i), body])
+        const reply = await within(client.receive(), 5000, `reply ${i}`)
+        expect(reply[1]!.toString()).toBe(String(i))
+      }
+      // Now read the capture: only what its queues and connection held arrives. A proxy that kept
+      // every copy waiting for the capture socket delivers all 4,000 here.
+      captureIn.receiveTimeout = 2000
+      let arrived = 0
+      for (;;) {
+        try {
+          await captureIn.receive()
+          arrived++
+        } catch (e) {
+          expect((e as { code?: string }).code).toBe("EAGAIN")
+          break
+        }
+      }
+      expect(arrived).toBeLessThan((2 * ROUND_TRIPS) / 4)
+      const stats = proxy.statistics
+      expect(stats.frontToBack).toBe(ROUND_TRIPS)
+      expect(stats.backToFront).toBe(ROUND_TRIPS)
+      // Every copy is either handed over (and then arrives) or dropped and counted.
+      expect(stats.captured).toBe(arrived)
+      expect(stats.captured + stats.captureDropped).toBe(2 * ROUND_TRIPS)
+      expect(stats.captureDropped).toBeGreaterThan(0)
+      proxy.terminate()
+      await within(running, 2000, "run() after terminate")
+    } finally {
+      closeAll(client, worker, front, back, captureIn, captureOut)
+    }
+  }, 60_000)
+
+  for (const direction of ["frontend -> backend", "backend -> frontend"] as const) {
+    it(`terminate() resolves run() while a forward ${direction} is blocked in send`, async () => {
+      // The side that receives is a ROUTER/DEALER pair with a peer; the side it forwards to is a
+      // DEALER with no peer at all, so its send waits for ever (sendTimeout -1).
+      const a = new Router()
+      const b = new Dealer()
+      const peer = new Dealer()
+      try {
+        await a.bind(bindEndpoint("tcp"))
+        await b.bind(bindEndpoint("tcp"))
+        const proxy = direction === "frontend -> backend" ? new Proxy(a, b) : new Proxy(b, a)
+        const running = proxy.run()
+        peer.connect(a.lastEndpoint!)
+        await peer.send(["", "stuck"])
+        await until(() => a.statistics.messagesIn === 1, 5000, "the proxy took the message")
+        // The message is in the forward's send now, which cannot complete.
+        expect(b.statistics.messagesOut).toBe(0)
+        proxy.terminate()
+        await within(running, 2000, "run() after terminate")
+        await expect(proxy.run()).rejects.toMatchObject({ code: "EFSM" })
+        // What the blocked send held stays queued in the socket, not lost and not sent twice: a peer
+        // that connects now gets it exactly once.
+        const late = new Dealer({ receiveTimeout: 5000 })
+        try {
+          late.connect(b.lastEndpoint!)
+          const got = await late.receive()
+          expect(got.slice(1).map(String)).toEqual(["", "stuck"])
+          late.receiveTimeout = 200
+          await expect(late.receive()).rejects.toMatchObject({ code: "EAGAIN" })
+        } finally {
+          late.close()
+        }
+      } finally {
+        closeAll(peer, a, b)
+      }
+    })
+  }
 })

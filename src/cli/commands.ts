@@ -15,7 +15,8 @@ export const HELP: Record<string, string> = {
   broker: `Usage: zmtp broker [--frontend EP] [--backend EP] [--topic NAME=EP ...]
 
 Runs the broker: a ROUTER frontend for clients and a DEALER backend for servers, forwarding
-between them (zmq_proxy). Stops on Ctrl-C.
+between them. A topic with 1000 requests waiting for a server refuses more at once, and a request
+no server took within 5 s is refused (ERR_RPC_UNAVAILABLE). Stops on Ctrl-C.
 
   --frontend EP      where clients connect (default tcp://*:5555)
   --backend EP       backend of the default topic (default ${DEFAULT_BACKEND})

@@ -6,20 +6,30 @@
  *
  * Topics: a broker may serve several topics, each with its own DEALER backend, so separate pools of
  * servers can sit behind one frontend. The request's first frame after the envelope names its topic
- * (see protocol.ts).
- * - One topic (the usual case): the forwarding is the library's {@link Proxy}, i.e. exactly
- *   zmq_proxy. The topic frame passes through, and the server checks it.
- * - Several topics: a Proxy forwards one frontend to one backend and cannot choose, so the broker
- *   runs its own frontend loop that reads the topic frame and sends to that topic's backend. A
- *   message with no known topic (a plain REQ client, or a topic nobody serves) goes to the first
- *   topic, the default, whose server then refuses an unknown topic with ERR_RPC_TOPIC: the broker never
- *   needs to read msgpack. Sends to one backend never hold up the others: each topic may have up to
- *   `sendHighWaterMark` messages waiting for a server before the frontend loop waits on it.
+ * (see protocol.ts); the broker reads it and sends to that topic's backend. A message with no known
+ * topic (a plain REQ client, or a topic nobody serves) goes to the first topic, the default, whose
+ * server then refuses an unknown topic with ERR_RPC_TOPIC.
+ *
+ * The frontend never waits on a backend. zmq_proxy (our {@link Proxy}) blocks its one forwarding
+ * loop when the backend cannot take a message, and with several topics that would let one topic
+ * without servers stall every other. So each request is handed to its backend without awaiting it,
+ * and each topic counts its requests that no server has taken yet (sends its DEALER has not
+ * accepted: no server connected, or every server's queue at its high-water mark):
+ * - at `pendingLimit` waiting, the next request for that topic is refused at once;
+ * - a request still waiting after `pendingTimeout` ms is refused then, rather than delivered to a
+ *   server long after its caller gave up (ZMQ_SNDTIMEO on the backend).
+ * A refusal is an RPC error reply, code ERR_RPC_UNAVAILABLE, with the request's call id, sent back
+ * through the frontend as a server's reply would be; the client raises it as a RemoteError. Reading
+ * the call id is the only msgpack the broker reads ({@link peekCallId}), and only when it refuses.
+ * The same loop serves one topic or many, so a one-topic broker refuses the same way.
+ *
+ * Memory: what a broker holds for a topic is bounded by `pendingLimit` requests plus each server
+ * connection's high-water mark.
  */
-import { Proxy } from "../proxy.js"
+import type { Proxy } from "../proxy.js"
 import { Dealer } from "../sockets/dealer.js"
 import { Router } from "../sockets/router.js"
-import { DEFAULT_TOPIC } from "./protocol.js"
+import { DEFAULT_TOPIC, encodeError, peekCallId } from "./protocol.js"
 import { RpcError } from "./errors.js"
 
 export interface BrokerOptions {
@@ -32,6 +42,34 @@ export interface BrokerOptions {
    * `{ default: backend }`, and both may be given (then `backend` comes first, as "default").
    */
   topics?: Record<string, string>
+  /**
+   * Requests per topic that may wait for a server to take them; the next one is refused at once with
+   * ERR_RPC_UNAVAILABLE. An integer >= 1. Default 1000.
+   */
+  pendingLimit?: number
+  /**
+   * ms a request may wait for a server to take it before it is refused with ERR_RPC_UNAVAILABLE; -1
+   * waits without limit, 0 refuses what no server can take at once. Default 5000 (RpcClient's
+   * default timeout: by then such a caller has given up).
+   */
+  pendingTimeout?: number
+}
+
+/** Counters of a {@link Broker}, readable at any time. */
+export interface BrokerStats {
+  /** Requests read from the frontend. */
+  requests: number
+  /** Replies read from the backends. */
+  replies: number
+  /** Requests the broker refused itself with ERR_RPC_UNAVAILABLE (over `pendingLimit`, or past `pendingTimeout`). */
+  refused: number
+}
+
+/** One topic's backend and its count of requests no server has taken yet. */
+interface Topic {
+  readonly name: string
+  readonly dealer: Dealer
+  pending: number
 }
 
 /** A running broker. */
@@ -41,20 +79,25 @@ export class Broker {
   /** Each topic's resolved backend endpoint, the default first. */
   readonly backends: Readonly<Record<string, string>>
   private closed = false
+  private readonly counters = { refused: 0 }
+  private readonly running: Promise<void>
 
   private constructor(
     private readonly router: Router,
     private readonly dealers: Map<string, Dealer>,
-    private readonly running: Promise<void>,
-    private readonly proxy: Proxy | undefined,
+    pendingLimit: number,
   ) {
     this.frontend = router.lastEndpoint!
     const b: Record<string, string> = {}
     for (const [t, d] of dealers) b[t] = d.lastEndpoint!
     this.backends = b
+    this.running = this.route(pendingLimit)
   }
 
-  /** Binds the frontend and every backend and starts forwarding. Rejects with the socket error (EADDRINUSE ...) and leaves nothing bound. */
+  /**
+   * Binds the frontend and every backend and starts forwarding. Rejects with the socket error
+   * (EADDRINUSE ...) and leaves nothing bound; EINVAL for bad options.
+   */
   static async start(options: BrokerOptions): Promise<Broker> {
     const topics: [string, string][] = []
     if (options.backend !== undefined) topics.push([DEFAULT_TOPIC, options.backend])
@@ -64,13 +107,17 @@ export class Broker {
       topics.push([t, ep])
     }
     if (topics.length === 0) throw new RpcError("EINVAL", "a broker needs a backend")
+    const pendingLimit = options.pendingLimit ?? 1000
+    if (!Number.isInteger(pendingLimit) || pendingLimit < 1) throw new RpcError("EINVAL", "pendingLimit must be an integer >= 1")
+    const pendingTimeout = options.pendingTimeout ?? 5000
+    if (!Number.isInteger(pendingTimeout) || pendingTimeout < -1) throw new RpcError("EINVAL", "pendingTimeout must be an integer >= -1 (ms; -1: no limit)")
     // linger 0: a broker that stops drops what it holds; clients recover by timeout and retry.
     const router = new Router({ linger: 0 })
     const dealers = new Map<string, Dealer>()
     try {
       await router.bind(options.frontend)
       for (const [t, ep] of topics) {
-        const d = new Dealer({ linger: 0 })
+        const d = new Dealer({ linger: 0, sendTimeout: pendingTimeout })
         dealers.set(t, d)
         await d.bind(ep)
       }
@@ -79,74 +126,94 @@ export class Broker {
       for (const d of dealers.values()) d.close()
       throw e
     }
-    if (dealers.size === 1) {
-      const proxy = new Proxy(router, [...dealers.values()][0]!)
-      return new Broker(router, dealers, proxy.run().catch(() => {}), proxy)
-    }
-    return new Broker(router, dealers, routeTopics(router, dealers), undefined)
+    return new Broker(router, dealers, pendingLimit)
   }
 
-  /** Messages received on the frontend and on the backends so far. */
-  get statistics(): { requests: number; replies: number } {
+  /** Messages received on the frontend and on the backends so far, and the requests refused. */
+  get statistics(): BrokerStats {
     let replies = 0
     for (const d of this.dealers.values()) replies += d.statistics.messagesIn
-    return { requests: this.router.statistics.messagesIn, replies }
+    return { requests: this.router.statistics.messagesIn, replies, refused: this.counters.refused }
   }
 
   /** Stops forwarding and closes every socket (nothing lingers; ipc files are removed). */
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.proxy?.terminate()
     this.router.close()
     for (const d of this.dealers.values()) d.close()
     await this.running
   }
+
+  /** Frontend -> the topic's backend, every backend -> frontend, until the sockets close. */
+  private async route(pendingLimit: number): Promise<void> {
+    const topics = new Map<string, Topic>()
+    for (const [name, dealer] of this.dealers) topics.set(name, { name, dealer, pending: 0 })
+    const fallback = [...topics.values()][0]!
+    const toBackend = async () => {
+      for (;;) {
+        let msg: Buffer[]
+        try {
+          msg = await this.router.receive()
+        } catch {
+          return
+        }
+        const topic = topics.get(topicOf(msg) ?? "") ?? fallback
+        if (topic.pending >= pendingLimit) {
+          this.refuse(msg, `topic ${JSON.stringify(topic.name)} has ${topic.pending} requests waiting for a server`)
+          continue
+        }
+        topic.pending++
+        // Not awaited: the frontend goes on reading whatever this backend does.
+        topic.dealer.send(msg).then(
+          () => void topic.pending--,
+          (e: { code?: string }) => {
+            topic.pending--
+            // EAGAIN is the backend's sendTimeout (pendingTimeout); EBADF is the broker closing.
+            if (e.code === "EAGAIN") this.refuse(msg, `no server of topic ${JSON.stringify(topic.name)} took the request in time`)
+          },
+        )
+      }
+    }
+    const toFrontend = async (d: Dealer) => {
+      for (;;) {
+        let msg: Buffer[]
+        try {
+          msg = await d.receive()
+          // A ROUTER without `mandatory` never waits: a reply to a client that is gone is dropped (RFC 28).
+          await this.router.send(msg)
+        } catch {
+          if (d.closed || this.router.closed) return
+        }
+      }
+    }
+    await Promise.all([toBackend(), ...[...this.dealers.values()].map(toFrontend)])
+  }
+
+  /**
+   * Answers a request in the server's place with ERR_RPC_UNAVAILABLE: the envelope up to its empty
+   * delimiter (RFC 28: what a REP would hand back), then an error reply carrying the call id. A
+   * message with no delimiter is not a request a REQ made, and is dropped.
+   */
+  private refuse(msg: Buffer[], why: string): void {
+    const d = delimiterOf(msg)
+    if (d < 0) return
+    this.counters.refused++
+    const body = msg[msg.length - 1]!
+    const id = d + 1 < msg.length ? peekCallId(body) : ""
+    const reply = encodeError(id, { name: "RpcError", code: "ERR_RPC_UNAVAILABLE", message: why })
+    this.router.send([...msg.slice(0, d + 1), reply]).catch(() => {})
+  }
 }
 
-/** The multi-topic forwarding: frontend -> the topic's backend, every backend -> frontend. */
-async function routeTopics(router: Router, dealers: Map<string, Dealer>): Promise<void> {
-  const byName = new Map<string, Dealer>()
-  for (const [t, d] of dealers) byName.set(t, d)
-  const fallback = [...dealers.values()][0]!
-  const waiting = new Map<Dealer, number>()
-  const toBackend = async () => {
-    for (;;) {
-      let msg: Buffer[]
-      try {
-        msg = await router.receive()
-      } catch {
-        return
-      }
-      const dealer = byName.get(topicOf(msg) ?? "") ?? fallback
-      const n = waiting.get(dealer) ?? 0
-      waiting.set(dealer, n + 1)
-      const sent = dealer.send(msg).then(
-        () => void waiting.set(dealer, waiting.get(dealer)! - 1),
-        () => void waiting.set(dealer, waiting.get(dealer)! - 1),
-      )
-      // Back-pressure per topic: only a topic that is already far behind makes the frontend wait.
-      if (n + 1 >= Math.max(1, dealer.sendHighWaterMark)) await sent
-    }
-  }
-  const toFrontend = async (d: Dealer) => {
-    for (;;) {
-      let msg: Buffer[]
-      try {
-        msg = await d.receive()
-        await router.send(msg)
-      } catch {
-        if (d.closed || router.closed) return
-      }
-    }
-  }
-  await Promise.all([toBackend(), ...[...dealers.values()].map(toFrontend)])
+/** Index of the envelope's empty delimiter frame (after the routing id), or -1. */
+function delimiterOf(msg: Buffer[]): number {
+  for (let i = 1; i < msg.length; i++) if (msg[i]!.length === 0) return i
+  return -1
 }
 
 /** The topic frame: the first frame after the envelope ([routing id, ..., "", topic, body]), if there is a body after it. */
 function topicOf(msg: Buffer[]): string | undefined {
-  for (let i = 1; i < msg.length; i++) {
-    if (msg[i]!.length === 0) return i + 2 < msg.length ? msg[i + 1]!.toString() : undefined
-  }
-  return undefined
+  const i = delimiterOf(msg)
+  return i >= 0 && i + 2 < msg.length ? msg[i + 1]!.toString() : undefined
 }

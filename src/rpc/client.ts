@@ -44,7 +44,7 @@ export interface RpcClientOptions {
   topic: string
   /** Most REQ sockets (so calls in flight) at once. Default 128. */
   poolSize: number
-  /** Options for each REQ socket (zeromq.js names). `correlate` is always on. Default `{ linger: 0 }`. */
+  /** Options for each REQ socket (zeromq.js names), over the defaults `{ linger: 0 }`. `correlate` is always on. */
   socketOptions: Partial<RequestOptions>
 }
 
@@ -112,7 +112,8 @@ export class RpcClient {
       retries: options.retries ?? 0,
       topic: options.topic ?? DEFAULT_TOPIC,
       poolSize: options.poolSize ?? 128,
-      socketOptions: options.socketOptions ?? { linger: 0 },
+      // Merged, so that setting one option keeps linger 0 (a discarded REQ must not linger).
+      socketOptions: { linger: 0, ...options.socketOptions },
     }
     checkCallOptions(this.options)
     if (!Number.isInteger(this.options.poolSize) || this.options.poolSize < 1) throw new RpcError("EINVAL", "poolSize must be a positive integer")

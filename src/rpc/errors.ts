@@ -6,6 +6,10 @@
  * - {@link TimeoutError} (`ETIMEDOUT`): no reply within the timeout, after every retry.
  * - {@link RpcError} with `ERR_RPC_PROTOCOL` (a reply that is not ours to read), `ERR_RPC_CLOSED`
  *   (the client was closed while the call waited) or `EINVAL` (bad arguments).
+ * - Refusals travel back like a handler's error, so they arrive as a {@link RemoteError} with the
+ *   refusal's code: `ERR_RPC_NO_METHOD`, `ERR_RPC_TOPIC`, `ERR_RPC_VERSION` from the server,
+ *   `ERR_RPC_HANDLER_TIMEOUT` (the server's `handlerTimeout` ran out), and `ERR_RPC_UNAVAILABLE` from
+ *   the broker (the topic had too many requests waiting for a server, or none took it in time).
  */
 
 /** Codes of errors raised by the RPC layer itself (handler errors keep their own code). */
@@ -19,6 +23,8 @@ export type RpcErrorCode =
   | "ERR_RPC_NO_METHOD"
   | "ERR_RPC_TOPIC"
   | "ERR_RPC_ENCODE"
+  | "ERR_RPC_UNAVAILABLE"
+  | "ERR_RPC_HANDLER_TIMEOUT"
 
 /** Base class of every error the RPC layer raises. */
 export class RpcError extends Error {

@@ -4,6 +4,6 @@
  */
 export { RpcClient, type RpcClientOptions, type CallOptions, type RpcClientStats } from "./client.js"
 export { RpcServer, type RpcServerOptions, type RpcServerStats, type Handler, type CallContext } from "./server.js"
-export { Broker, type BrokerOptions } from "./broker.js"
+export { Broker, type BrokerOptions, type BrokerStats } from "./broker.js"
 export { RpcError, RemoteError, TimeoutError, type RpcErrorCode, type WireError } from "./errors.js"
 export { PROTOCOL_VERSION, DEFAULT_TOPIC } from "./protocol.js"

@@ -4,8 +4,18 @@
  *
  * An entry is created when a request is first seen, before its handler runs, so a retry that arrives
  * while the first attempt is still running waits for that attempt's outcome rather than starting a
- * second one. Entries are evicted oldest first once there are more than `capacity`; an entry still
- * running is never evicted (its waiters need it), so the bound is `capacity` plus the calls in flight.
+ * second one. Entries still running are never evicted (their waiters need them); there are at most
+ * as many as the server has REP sockets, since each socket handles one request at a time.
+ *
+ * Finished outcomes are kept within three bounds, oldest first out:
+ * - `capacity` outcomes;
+ * - `maxBytes` of encoded replies, counted with {@link ENTRY_OVERHEAD} each. An outcome larger than
+ *   `maxBytes / 16` is not kept at all, so one huge result cannot flush the rest: a retry that comes
+ *   after it finished runs the handler again (one that comes while it runs still waits for it);
+ * - `ttl` ms after it finished; a timer lets expired outcomes go even when no request comes.
+ *
+ * A kept reply is copied into a buffer of its own: msgpackr's output is a slice of a shared buffer
+ * (a few MiB after a large message), and a slice kept for a minute would keep all of it alive.
  */
 
 /** One remembered call: the encoded reply, once known. */
@@ -16,17 +26,53 @@ export interface CacheEntry {
   readonly done: Promise<Buffer>
 }
 
+/** The bounds of an {@link OutcomeCache}. */
+export interface OutcomeCacheLimits {
+  /** How many finished outcomes to remember. 0 turns deduplication off (not even running calls). */
+  capacity: number
+  /** Bytes of finished outcomes to remember. */
+  maxBytes: number
+  /** ms to remember a finished outcome. */
+  ttl: number
+}
+
+/** What an entry costs besides its reply (id, map slot, objects): an estimate, so that tiny replies count too. */
+export const ENTRY_OVERHEAD = 256
+
+interface Running extends CacheEntry {
+  settle: (b: Buffer) => void
+}
+
+interface Finished extends CacheEntry {
+  readonly reply: Buffer
+  readonly bytes: number
+  readonly expires: number
+}
+
 export class OutcomeCache {
-  private readonly entries = new Map<string, CacheEntry & { settle: (b: Buffer) => void }>()
+  private readonly running = new Map<string, Running>()
+  /** Finished outcomes in the order they finished: the oldest first, for eviction and expiry. */
+  private readonly finished = new Map<string, Finished>()
+  private heldBytes = 0
+  private timer: ReturnType<typeof setTimeout> | undefined
 
   constructor(
-    /** How many finished outcomes to remember. 0 turns deduplication off. */
-    readonly capacity: number,
+    readonly limits: OutcomeCacheLimits,
+    /** The clock (tests replace it). */
+    private readonly now: () => number = () => performance.now(),
   ) {}
+
+  /** The largest reply that is kept once finished. */
+  get maxEntryBytes(): number {
+    return Math.floor(this.limits.maxBytes / 16)
+  }
 
   /** The entry for `id`, if remembered. */
   get(id: string): CacheEntry | undefined {
-    return this.entries.get(id)
+    const r = this.running.get(id)
+    if (r) return r
+    this.expire()
+    return this.finished.get(id)
   }
 
   /**
@@ -36,28 +82,78 @@ export class OutcomeCache {
   begin(id: string): (reply: Buffer) => void {
     let settle!: (b: Buffer) => void
     const done = new Promise<Buffer>((r) => (settle = r))
-    const entry = { reply: undefined as Buffer | undefined, done, settle }
-    if (this.capacity > 0) {
-      this.entries.set(id, entry)
-      this.evict()
-    }
+    const entry: Running = { reply: undefined, done, settle }
+    if (this.limits.capacity > 0) this.running.set(id, entry)
     return (reply: Buffer) => {
       entry.reply = reply
       entry.settle(reply)
+      if (this.running.get(id) !== entry) return
+      this.running.delete(id)
+      this.keep(id, reply, done)
     }
   }
 
-  /** Number of remembered ids (running and finished). */
+  /** Finished outcomes remembered now. */
   get size(): number {
-    return this.entries.size
+    this.expire()
+    return this.finished.size
   }
 
-  private evict(): void {
-    if (this.entries.size <= this.capacity) return
-    // Map iteration is insertion order: the oldest first. Skip (keep) entries still running.
-    for (const [id, e] of this.entries) {
-      if (this.entries.size <= this.capacity) return
-      if (e.reply !== undefined) this.entries.delete(id)
+  /** Bytes the finished outcomes count against `maxBytes` now. */
+  get bytes(): number {
+    this.expire()
+    return this.heldBytes
+  }
+
+  /** Forgets everything and stops the expiry timer. Running entries still settle their waiters. */
+  clear(): void {
+    this.running.clear()
+    this.finished.clear()
+    this.heldBytes = 0
+    clearTimeout(this.timer)
+    this.timer = undefined
+  }
+
+  private keep(id: string, reply: Buffer, done: Promise<Buffer>): void {
+    if (reply.length > this.maxEntryBytes) return
+    const own = Buffer.allocUnsafeSlow(reply.length)
+    reply.copy(own)
+    const bytes = own.length + ENTRY_OVERHEAD
+    this.finished.set(id, { reply: own, done, bytes, expires: this.now() + this.limits.ttl })
+    this.heldBytes += bytes
+    for (const [oldId, e] of this.finished) {
+      if (this.finished.size <= this.limits.capacity && this.heldBytes <= this.limits.maxBytes) break
+      this.drop(oldId, e)
     }
+    this.arm()
+  }
+
+  private drop(id: string, e: Finished): void {
+    this.finished.delete(id)
+    this.heldBytes -= e.bytes
+  }
+
+  private expire(): void {
+    const now = this.now()
+    for (const [id, e] of this.finished) {
+      if (e.expires > now) break
+      this.drop(id, e)
+    }
+  }
+
+  /** One timer for the oldest outcome's expiry, unref'd so it never keeps the process alive. */
+  private arm(): void {
+    if (this.timer !== undefined) return
+    const oldest = this.finished.values().next().value as Finished | undefined
+    if (!oldest) return
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined
+        this.expire()
+        this.arm()
+      },
+      Math.max(1, oldest.expires - this.now()),
+    )
+    this.timer.unref?.()
   }
 }

@@ -17,8 +17,27 @@
  *   reply carries the id it is waiting for.
  * - `status`: 0 result, 1 error (payload is a {@link WireError}), 2 cast acknowledged (payload nil).
  *
- * Bodies are msgpack arrays, not maps, and use no msgpackr extension (records are off), so any
- * msgpack library can read and write them (pyzmq + msgpack in the interop tests does).
+ * Bodies are msgpack arrays, not maps, and plain msgpack throughout, so any msgpack library reads
+ * and writes them (interop/rpc-msgpack.test.ts checks msgpack-python both ways). What a JS value
+ * becomes on the wire:
+ *
+ * - `undefined`: left out of a plain object (as JSON.stringify does), nil everywhere else (an array
+ *   element, a Map value, params or a result). msgpackr's own undefined (the extension d4 00 00) is
+ *   never written.
+ * - numbers: an integer within ±2^53 is a msgpack int of the smallest width that holds it, never a
+ *   float (-0 is int 0). Other numbers (fractions, NaN, ±Infinity, integers beyond 2^53, which JS no
+ *   longer holds exactly) are float 64. A BigInt is an int 64 (or uint 64), and out of that range
+ *   ERR_RPC_ENCODE.
+ * - strings are str, Buffers and typed arrays bin, arrays and Sets arrays, plain objects, class
+ *   instances (their own enumerable properties) and Maps maps.
+ * - a Date is the msgpack timestamp extension (type -1), the one extension the msgpack spec defines
+ *   (msgpack-python reads it as msgpack.Timestamp). No other extension is written (records off).
+ *
+ * Reading: an int beyond ±2^53 becomes a BigInt (so a 64-bit id from another language keeps its
+ * value, and goes back out as the same int); a float with a whole value (3.0) becomes a number
+ * like 3, which then goes out as an int; bin becomes a Buffer; a map becomes a plain object (keys
+ * as strings); the timestamp extension becomes a Date. A body with any other extension type, or a
+ * map keyed by arrays or maps, is refused as ERR_RPC_PROTOCOL.
  */
 import { Packr } from "msgpackr/index-no-eval"
 import { RpcError, type WireError } from "./errors.js"
@@ -51,15 +70,91 @@ export interface ReplyBody {
   payload: unknown
 }
 
-// useRecords off: plain msgpack, readable by any other implementation. moreTypes off for the same reason.
-const packr = new Packr({ useRecords: false, moreTypes: false })
+/**
+ * msgpackr, set up for plain msgpack (see the header): records and moreTypes off (both are msgpackr
+ * extensions), undefined skipped in objects and nil elsewhere, and 64-bit ints read as numbers while
+ * exact, else as BigInt. `skipValues` and int64AsType "auto" are msgpackr options its typings lack.
+ */
+const packr = new Packr({
+  useRecords: false,
+  moreTypes: false,
+  encodeUndefinedAsNil: true,
+  skipValues: [undefined],
+  int64AsType: "auto",
+} as unknown as ConstructorParameters<typeof Packr>[0])
+
+/** msgpackr writes integers beyond 32 bits as float 64; these are the ones that must become ints. */
+const INT32_MIN = -0x80000000
+const UINT32_MAX = 0xffffffff
+const INT53 = 2 ** 53
 
 /**
- * msgpack-encodes a value. msgpackr hands out slices of a shared buffer but never writes over a slice
- * it returned (that is REUSE_BUFFER_MODE, which we do not set), so the result may be queued as is.
+ * msgpack-encodes a value (see the header for what each JS value becomes). msgpackr hands out slices
+ * of a shared buffer but never writes over a slice it returned (that is REUSE_BUFFER_MODE, which we
+ * do not set), so the result may be queued as is.
  */
 export function pack(value: unknown): Buffer {
-  return packr.pack(value)
+  return packr.pack(wideIntsAsBigInt(value))
+}
+
+/**
+ * The value with every integer beyond 32 bits and within ±2^53 replaced by the same BigInt, which
+ * msgpackr writes as an int 64 where it would write a number as a float 64. Copy on write: a value
+ * with no such integer is returned as it is, after one walk, and only the containers on the path to
+ * one are copied (the caller's value is never changed). Walks what msgpackr walks: arrays, Sets,
+ * Maps, plain objects and class instances (own enumerable properties); not byte arrays or Dates.
+ */
+function wideIntsAsBigInt(v: unknown): unknown {
+  if (typeof v === "number") {
+    return (v > UINT32_MAX || v < INT32_MIN) && v <= INT53 && v >= -INT53 && Number.isInteger(v) ? BigInt(v) : v
+  }
+  if (typeof v !== "object" || v === null) return v
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined
+    for (let i = 0; i < v.length; i++) {
+      const x = v[i] as unknown
+      const y = wideIntsAsBigInt(x)
+      if (y !== x && !out) out = v.slice(0, i)
+      if (out) out.push(y)
+    }
+    return out ?? v
+  }
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer || v instanceof Date || v instanceof RegExp || v instanceof Error) return v
+  if (v instanceof Map) {
+    let changed = false
+    const entries: [unknown, unknown][] = []
+    for (const [k, x] of v) {
+      const k2 = wideIntsAsBigInt(k)
+      const x2 = wideIntsAsBigInt(x)
+      if (k2 !== k || x2 !== x) changed = true
+      entries.push([k2, x2])
+    }
+    return changed ? new Map(entries) : v
+  }
+  if (v instanceof Set) {
+    const list = [...v]
+    const out = wideIntsAsBigInt(list)
+    return out === list ? v : out
+  }
+  const o = v as Record<string, unknown>
+  let out: Record<string, unknown> | undefined
+  for (const k in o) {
+    if (!Object.prototype.hasOwnProperty.call(o, k)) continue
+    const x = o[k]
+    const y = wideIntsAsBigInt(x)
+    if (y !== x) {
+      if (!out) {
+        // The keys so far, in order; the rest follow as the loop goes on.
+        out = {}
+        for (const k0 in o) {
+          if (k0 === k) break
+          if (Object.prototype.hasOwnProperty.call(o, k0)) out[k0] = o[k0]
+        }
+      }
+      out[k] = y
+    } else if (out) out[k] = x
+  }
+  return out ?? v
 }
 
 /** Decodes one msgpack value. Throws on malformed input. */
@@ -67,7 +162,7 @@ export function unpack(buf: Buffer): unknown {
   return packr.unpack(buf)
 }
 
-/** undefined is an msgpackr extension on the wire; plain msgpack has nil. */
+/** undefined params or payload: nil (encodeUndefinedAsNil does it too; this keeps the array's shape explicit). */
 const nil = (v: unknown) => (v === undefined ? null : v)
 
 export function encodeRequest(kind: number, id: string, method: string, params: unknown): Buffer {
@@ -126,6 +221,44 @@ export function decodeReply(buf: Buffer): ReplyBody {
   if (typeof status !== "number" || typeof id !== "string") throw protocolError("reply has no status or id", "")
   return { version, status, id, payload }
 }
+
+/**
+ * The call id of a request body, read from its first three msgpack items ([version, kind, id, ...])
+ * without decoding the rest, so a broker can refuse a request cheaply whatever its params hold.
+ * "" if the body does not start that way (the server answers such a request with id "" too).
+ */
+export function peekCallId(buf: Buffer): string {
+  let at = 0
+  const need = (n: number) => at + n <= buf.length
+  if (!need(1)) return ""
+  const head = buf[at++]!
+  let items: number
+  if (head >= 0x90 && head <= 0x9f) items = head & 0x0f
+  else if (head === 0xdc && need(2)) (items = buf.readUInt16BE(at)), (at += 2)
+  else if (head === 0xdd && need(4)) (items = buf.readUInt32BE(at)), (at += 4)
+  else return ""
+  if (items < 3) return ""
+  // version and kind: any msgpack integer encoding.
+  for (let i = 0; i < 2; i++) {
+    if (!need(1)) return ""
+    const b = buf[at++]!
+    const extra = b <= 0x7f || b >= 0xe0 ? 0 : INT_EXTRA[b]
+    if (extra === undefined || !need(extra)) return ""
+    at += extra
+  }
+  if (!need(1)) return ""
+  const s = buf[at++]!
+  let len: number
+  if (s >= 0xa0 && s <= 0xbf) len = s & 0x1f
+  else if (s === 0xd9 && need(1)) len = buf[at++]!
+  else if (s === 0xda && need(2)) (len = buf.readUInt16BE(at)), (at += 2)
+  else if (s === 0xdb && need(4)) (len = buf.readUInt32BE(at)), (at += 4)
+  else return ""
+  return need(len) ? buf.toString("utf8", at, at + len) : ""
+}
+
+/** Bytes after the type byte of the msgpack integer formats (uint8..64, int8..64). */
+const INT_EXTRA: Record<number, number> = { 0xcc: 1, 0xcd: 2, 0xce: 4, 0xcf: 8, 0xd0: 1, 0xd1: 2, 0xd2: 4, 0xd3: 8 }
 
 function protocolError(message: string, callId: string): RpcError & { callId: string } {
   const e = new RpcError("ERR_RPC_PROTOCOL", message) as RpcError & { callId: string }

@@ -17,7 +17,13 @@
  * Retries never run a handler twice: the outcome of each call id is kept in a bounded
  * {@link OutcomeCache}, and a request whose id is there gets the remembered reply (or waits for the
  * running one). The guarantee holds per server process: two servers behind one broker do not share
- * their caches, so a retry that the broker routes to the other server runs there too.
+ * their caches, so a retry that the broker routes to the other server runs there too. It also holds
+ * only while the outcome is remembered: within `cacheTtl`, `cacheSize` and `cacheBytes`, and for
+ * results of at most `cacheBytes / 16` (a larger result is not kept, so its retry runs again).
+ *
+ * A handler that never settles would hold its REP socket (and the caller) for ever: `handlerTimeout`
+ * answers such a call with ERR_RPC_HANDLER_TIMEOUT and frees the socket. JavaScript cannot stop the
+ * handler itself; `ctx.signal` is aborted so that a handler that listens can stop its work.
  */
 import { Reply } from "../sockets/reply.js"
 import type { SocketOptions } from "../options.js"
@@ -38,12 +44,44 @@ import {
 /** What a handler learns about the call besides its params. */
 export interface CallContext {
   /** The call id (unchanged across retries). */
-  id: string
-  method: string
+  readonly id: string
+  readonly method: string
   /** The topic the client named. */
-  topic: string
+  readonly topic: string
   /** True for a cast (the caller has its acknowledgement already). */
-  cast: boolean
+  readonly cast: boolean
+  /**
+   * Aborted when nobody will use the handler's outcome any more: its `handlerTimeout` ran out
+   * (reason: RpcError ERR_RPC_HANDLER_TIMEOUT) or the server was closed (ERR_RPC_CLOSED). Pass it to
+   * fetch() and the like, or check it, to stop work that no longer matters.
+   */
+  readonly signal: AbortSignal
+}
+
+/** A call's context; its AbortController is made only if the handler asks for the signal. */
+class Context implements CallContext {
+  private controller: AbortController | undefined
+  private reason: unknown
+  constructor(
+    readonly id: string,
+    readonly method: string,
+    readonly topic: string,
+    readonly cast: boolean,
+  ) {}
+
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController()
+      if (this.reason !== undefined) this.controller.abort(this.reason)
+    }
+    return this.controller.signal
+  }
+
+  abort(reason: RpcError): void {
+    if (this.reason !== undefined) return
+    this.reason = reason
+    this.controller?.abort(reason)
+  }
 }
 
 /** A method implementation. May be async; what it throws goes back to the caller as a RemoteError. */
@@ -57,7 +95,25 @@ export interface RpcServerOptions {
   topic: string
   /** Finished call outcomes remembered for retries (0: no deduplication). Default 10000. */
   cacheSize: number
-  /** Options for each REP socket (zeromq.js names). Default `{ linger: 0 }`. */
+  /**
+   * Bytes of encoded results remembered for retries, oldest forgotten first. A result larger than
+   * `cacheBytes / 16` is not remembered, so a retry that comes after it finished runs it again.
+   * Default 64 MiB.
+   */
+  cacheBytes: number
+  /**
+   * ms a finished outcome is remembered. Make it longer than your clients' `timeout x (1 + retries)`,
+   * or a late retry runs again. Default 60000.
+   */
+  cacheTtl: number
+  /**
+   * ms a handler may run before its call is answered with ERR_RPC_HANDLER_TIMEOUT (a cast's handler
+   * is reported to `onError` with it) and its `ctx.signal` aborted; whatever the handler returns
+   * later is dropped. -1: no limit (the default). Only asynchronous handlers are timed: a
+   * synchronous one holds the event loop until it returns, and nothing can interrupt it.
+   */
+  handlerTimeout: number
+  /** Options for each REP socket (zeromq.js names), over the defaults `{ linger: 0 }`. */
   socketOptions: Partial<SocketOptions>
   /** Told about failures no caller hears of: a cast handler that threw. */
   onError: (err: unknown, ctx: CallContext) => void
@@ -75,6 +131,12 @@ export interface RpcServerStats {
   failures: number
   /** Requests that could not be read (bad msgpack, wrong version, ...). */
   protocolErrors: number
+  /** Handlers that ran past `handlerTimeout` (counted in neither `failures` nor as results). */
+  handlerTimeouts: number
+  /** Finished outcomes remembered for retries now. */
+  cachedOutcomes: number
+  /** Bytes they count against `cacheBytes` now. */
+  cachedBytes: number
 }
 
 export class RpcServer {
@@ -83,20 +145,31 @@ export class RpcServer {
   private readonly cache: OutcomeCache
   private readonly sockets: Reply[] = []
   private closing = false
-  private readonly counters: RpcServerStats = { requests: 0, executions: 0, duplicates: 0, failures: 0, protocolErrors: 0 }
+  /** Calls whose handler runs now, to abort their signal on close(). */
+  private readonly active = new Set<Context>()
+  private readonly counters = { requests: 0, executions: 0, duplicates: 0, failures: 0, protocolErrors: 0, handlerTimeouts: 0 }
 
   constructor(handlers: Record<string, Handler> = {}, options: Partial<RpcServerOptions> = {}) {
     this.options = {
       concurrency: options.concurrency ?? 16,
       topic: options.topic ?? DEFAULT_TOPIC,
       cacheSize: options.cacheSize ?? 10_000,
-      socketOptions: options.socketOptions ?? { linger: 0 },
+      cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
+      cacheTtl: options.cacheTtl ?? 60_000,
+      handlerTimeout: options.handlerTimeout ?? -1,
+      // Merged, so that setting one option keeps linger 0 (a closed server drops what it holds).
+      socketOptions: { linger: 0, ...options.socketOptions },
       onError: options.onError ?? (() => {}),
     }
-    if (!Number.isInteger(this.options.concurrency) || this.options.concurrency < 1) {
-      throw new RpcError("EINVAL", "concurrency must be a positive integer")
+    const o = this.options
+    if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new RpcError("EINVAL", "concurrency must be a positive integer")
+    if (!Number.isInteger(o.cacheSize) || o.cacheSize < 0) throw new RpcError("EINVAL", "cacheSize must be an integer >= 0")
+    if (!Number.isInteger(o.cacheBytes) || o.cacheBytes < 0) throw new RpcError("EINVAL", "cacheBytes must be an integer >= 0")
+    if (!Number.isFinite(o.cacheTtl) || o.cacheTtl <= 0) throw new RpcError("EINVAL", "cacheTtl must be a positive number of ms")
+    if (o.handlerTimeout !== -1 && !(Number.isFinite(o.handlerTimeout) && o.handlerTimeout > 0)) {
+      throw new RpcError("EINVAL", "handlerTimeout must be a positive number of ms, or -1")
     }
-    this.cache = new OutcomeCache(this.options.cacheSize)
+    this.cache = new OutcomeCache({ capacity: o.cacheSize, maxBytes: o.cacheBytes, ttl: o.cacheTtl })
     for (const [name, fn] of Object.entries(handlers)) this.handle(name, fn)
   }
 
@@ -131,18 +204,23 @@ export class RpcServer {
     }
   }
 
-  /** Counters since start. */
+  /** Counters since start, and the outcome cache's size now. */
   get stats(): RpcServerStats {
-    return { ...this.counters }
+    return { ...this.counters, cachedOutcomes: this.cache.size, cachedBytes: this.cache.bytes }
   }
 
   /**
    * Stops serving: closes every socket at once (replies not yet sent are dropped; their callers time
-   * out and may retry elsewhere). Handlers still running finish unobserved; this does not wait for them.
+   * out and may retry elsewhere) and forgets the outcome cache. Handlers still running finish
+   * unobserved, with their `ctx.signal` aborted (ERR_RPC_CLOSED); this does not wait for them.
    */
   async close(): Promise<void> {
     this.closing = true
     for (const s of this.sockets) if (!s.closed) s.close()
+    const closed = new RpcError("ERR_RPC_CLOSED", "server is closed")
+    for (const ctx of this.active) ctx.abort(closed)
+    this.active.clear()
+    this.cache.clear()
   }
 
   private async serve(rep: Reply): Promise<void> {
@@ -200,11 +278,11 @@ export class RpcServer {
     if (!handler) {
       return encodeError(req.id, { name: "RpcError", code: "ERR_RPC_NO_METHOD", message: `no method ${JSON.stringify(req.method)}` })
     }
-    const ctx: CallContext = { id: req.id, method: req.method, topic, cast: req.kind === KIND_CAST }
+    const ctx = new Context(req.id, req.method, topic, req.kind === KIND_CAST)
     if (ctx.cast) {
       // Acknowledge first: setImmediate lets the serve loop queue the ack before the handler starts.
       setImmediate(() => {
-        void this.invoke(handler, req.params, ctx).then((r) => {
+        void Promise.resolve(this.invoke(handler, req.params, ctx)).then((r) => {
           if (!r.ok) this.options.onError(r.error, ctx)
         })
       })
@@ -219,14 +297,48 @@ export class RpcServer {
     }
   }
 
-  private async invoke(handler: Handler, params: unknown, ctx: CallContext): Promise<{ ok: true; value: unknown } | { ok: false; error: unknown }> {
+  /**
+   * Runs a handler, within `handlerTimeout` if one is set. A synchronous result needs no timer; an
+   * asynchronous one races the timer, and whatever comes second is dropped.
+   */
+  private invoke(handler: Handler, params: unknown, ctx: Context): Promise<Outcome> | Outcome {
     this.counters.executions++
+    let value: unknown
     try {
-      return { ok: true, value: await handler(params, ctx) }
+      value = handler(params, ctx)
     } catch (error) {
       this.counters.failures++
       return { ok: false, error }
     }
+    if (!isThenable(value)) return { ok: true, value }
+    this.active.add(ctx)
+    const limit = this.options.handlerTimeout
+    return new Promise<Outcome>((resolve) => {
+      let settled = false
+      const timer =
+        limit > 0
+          ? setTimeout(() => {
+              settled = true
+              this.active.delete(ctx)
+              this.counters.handlerTimeouts++
+              const error = new RpcError("ERR_RPC_HANDLER_TIMEOUT", `${ctx.method} did not finish within ${limit} ms`)
+              ctx.abort(error)
+              resolve({ ok: false, error })
+            }, limit)
+          : undefined
+      const finish = (o: Outcome) => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        this.active.delete(ctx)
+        if (!o.ok) this.counters.failures++
+        resolve(o)
+      }
+      value.then(
+        (v) => finish({ ok: true, value: v }),
+        (error: unknown) => finish({ ok: false, error }),
+      )
+    })
   }
 
   private encodeFailure(id: string, error: unknown): Buffer {
@@ -239,4 +351,10 @@ export class RpcServer {
       return encodeReply(STATUS_ERROR, id, wire)
     }
   }
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function"
 }

@@ -129,20 +129,4 @@ describe("retries and the outcome cache", () => {
       await broker.close()
     }
   })
-
-  it("the cache is bounded: old outcomes are forgotten, running ones kept", async () => {
-    const { OutcomeCache } = await import("../../src/rpc/outcome-cache.js")
-    const cache = new OutcomeCache(3)
-    const finish = ["a", "b", "c", "d"].map((id) => cache.begin(id))
-    // Nothing finished yet: running entries are never evicted.
-    expect(cache.size).toBe(4)
-    finish.forEach((f, i) => f(Buffer.from([i])))
-    cache.begin("e")(Buffer.from([9]))
-    expect(cache.size).toBe(3)
-    expect(cache.get("a")).toBeUndefined()
-    expect(cache.get("e")?.reply).toEqual(Buffer.from([9]))
-    const off = new OutcomeCache(0)
-    off.begin("x")(Buffer.alloc(1))
-    expect(off.get("x")).toBeUndefined()
-  })
 })

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { Broker, RemoteError, RpcClient, RpcError, RpcServer, TimeoutError } from "../../src/rpc/index.js"
 import { Request } from "../../src/index.js"
-import { decodeReply, encodeRequest, KIND_CALL, PROTOCOL_VERSION, pack, unpack } from "../../src/rpc/protocol.js"
+import { decodeReply, decodeRequest, encodeRequest, KIND_CALL, PROTOCOL_VERSION, pack, unpack } from "../../src/rpc/protocol.js"
 import { cleanupIpc, ipcEndpoint, rig, sleep, type Rig } from "./helpers.js"
 
 let open: { close(): unknown }[] = []
@@ -220,6 +220,49 @@ describe("wire format", () => {
   })
 })
 
+describe("msgpack codec: plain msgpack only (the interop test checks it against msgpack-python)", () => {
+  const hex = (v: unknown) => pack(v).toString("hex")
+  it("writes undefined as nil, or leaves it out of an object, never as msgpackr's extension", () => {
+    expect(hex({ a: 1, b: undefined })).toBe("81a16101")
+    expect(hex([1, undefined])).toBe("9201c0")
+    expect(hex(undefined)).toBe("c0")
+    expect(hex(new Map([["u", undefined]]))).toBe("81a175c0")
+    expect(hex({ x: [{ y: undefined }] })).toBe("81a1789180")
+    expect(pack({ deep: [{ a: [undefined, { b: undefined }] }] }).includes(Buffer.from("d40000", "hex"))).toBe(false)
+  })
+
+  it("writes integers within ±2^53 as msgpack ints, never floats, without touching the caller's value", () => {
+    expect(hex(2 ** 31)).toBe("ce80000000")
+    expect(hex(-(2 ** 31))).toBe("d280000000")
+    expect(hex(2 ** 32)).toBe("d30000000100000000")
+    expect(hex(-(2 ** 31) - 1)).toBe("d3ffffffff7fffffff")
+    expect(hex(2 ** 53)).toBe("d30020000000000000")
+    expect(hex(-(2 ** 53))).toBe("d3ffe0000000000000")
+    expect(hex(2 ** 53 + 2)).toBe("cb4340000000000001")
+    expect(hex(1.5)).toBe("cb3ff8000000000000")
+    expect(hex(-0)).toBe("00")
+    const value = { list: [1, 2 ** 40, { n: -(2 ** 40) }], set: new Set([2 ** 33]), map: new Map([[2 ** 34, 2 ** 35]]), keep: "x" }
+    const before = structuredClone(value)
+    expect(unpack(pack(value))).toEqual({ list: [1, 2 ** 40, { n: -(2 ** 40) }], set: [2 ** 33], map: { [2 ** 34]: 2 ** 35 }, keep: "x" })
+    expect(value).toEqual(before)
+    // A value with nothing to change is encoded as it is (copy on write).
+    expect(hex({ a: [1, "b", null, true] })).toBe("81a1619401a162c0c3")
+  })
+
+  it("reads 64-bit ints as numbers while exact and as BigInt beyond, and refuses foreign extensions", () => {
+    expect(unpack(Buffer.from("cf0020000000000000", "hex"))).toBe(2 ** 53)
+    expect(unpack(Buffer.from("cf0020000000000001", "hex"))).toBe(2n ** 53n + 1n)
+    expect(unpack(Buffer.from("d38000000000000000", "hex"))).toBe(-(2n ** 63n))
+    expect(hex(unpack(Buffer.from("cfffffffffffffffff", "hex")))).toBe("cfffffffffffffffff")
+    expect(() => unpack(Buffer.from("d4050a", "hex"))).toThrow()
+    expect(() => unpack(Buffer.from("8192010203", "hex"))).toThrow()
+    expect(() => pack(2n ** 64n)).toThrow()
+    // A request with a foreign extension in its params is refused as a protocol error, with its id.
+    const body = Buffer.concat([Buffer.from("9501", "hex"), Buffer.from([0x00]), pack("x-9"), pack("m"), Buffer.from("d4050a", "hex")])
+    expect(() => decodeRequest(body)).toThrow(expect.objectContaining({ code: "ERR_RPC_PROTOCOL" }))
+  })
+})
+
 describe("topics", () => {
   it("one broker serves several topics, each with its own backend and servers", async () => {
     const broker = track(await Broker.start({ frontend: "tcp://127.0.0.1:*", topics: { default: ipcEndpoint(), math: ipcEndpoint(), text: ipcEndpoint() } }))
@@ -251,7 +294,7 @@ describe("topics", () => {
     expect(await stuck).toBeInstanceOf(TimeoutError)
   })
 
-  it("with one topic the broker is a plain Proxy, and a server refuses a topic it does not serve", async () => {
+  it("with one topic every request reaches its server, which refuses a topic it does not serve", async () => {
     const r: Rig = track(await rig(handlers))
     const c = track(new RpcClient(r.broker.frontend))
     await expect(c.call("echo", 1, { topic: "other" })).rejects.toMatchObject({ code: "ERR_RPC_TOPIC" })
