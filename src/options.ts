@@ -7,7 +7,10 @@ import { zerr } from "./errors.js"
 
 /** Options common to every socket type. */
 export interface SocketOptions {
-  /** ZMQ_ROUTING_ID: identity announced to ROUTER peers (1-255 octets; not starting with 0x00). Default null. */
+  /**
+   * ZMQ_ROUTING_ID: identity announced to ROUTER peers: 1-255 octets, a string as UTF-8 (the limit
+   * counts octets, not characters), not starting with 0x00 (reserved for generated ids). Default null.
+   */
   routingId: string | null
   /** ZMQ_SNDHWM: outbound messages queued per peer before send waits (0 = no limit). Default 1000. */
   sendHighWaterMark: number
@@ -39,7 +42,10 @@ export interface SocketOptions {
   heartbeatTimeToLive: number
   /** ZMQ_PROBE_ROUTER: send an empty message to each new peer on connect (DEALER, REQ, ROUTER). Default false. */
   probeRouter: boolean
-  /** ZMQ_CONNECT_ROUTING_ID: routing id a ROUTER gives the peer of its next connect(). Default null. */
+  /**
+   * ZMQ_CONNECT_ROUTING_ID: routing id a ROUTER gives the peer of its next connect() call (UTF-8, same
+   * rules as routingId). That call takes it, whether it succeeds or throws. Default null.
+   */
   connectRoutingId: string | null
   /** ZMQ_PLAIN_SERVER: act as PLAIN server (RFC 24), checking credentials with the ZAP handler. Default false. */
   plainServer: boolean
@@ -125,10 +131,18 @@ export function checkOption(name: string, value: unknown): unknown {
       if (typeof value !== "boolean") throw zerr("EINVAL", `option ${name} must be a boolean`)
       return value
     case "id": {
+      // Kept as octets: a string is UTF-8, as zeromq.js hands it to libzmq; a Buffer is taken as is
+      // (copied). The property reads them back as UTF-8 (see defineOptions).
       if (value === null || value === undefined) return null
-      const b = typeof value === "string" ? Buffer.from(value) : Buffer.isBuffer(value) ? value : undefined
-      if (!b || b.length < 1 || b.length > 255) throw zerr("EINVAL", `option ${name} must be 1 to 255 octets`)
-      return typeof value === "string" ? value : b.toString("latin1")
+      const b = typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.isBuffer(value) ? Buffer.from(value) : undefined
+      if (!b) throw zerr("EINVAL", `option ${name} must be a string or a Buffer`)
+      // RFC 23 "The Identity Property": identity = 0*255OCTET; libzmq refuses an empty one.
+      if (b.length < 1 || b.length > 255) throw zerr("EINVAL", `option ${name} must be 1 to 255 octets (UTF-8 for a string), not ${b.length}`)
+      // zmq_setsockopt(3): "Identities starting with a zero byte are reserved for use by the 0MQ
+      // infrastructure" (a ROUTER's generated ids are 0x00 + uint32). libzmq 4.3.5 lets one be set
+      // anyway; zmtp refuses it, since its ROUTER reads an announced id starting with 0x00 as none.
+      if (b[0] === 0) throw zerr("EINVAL", `option ${name} must not start with a zero octet (reserved for generated routing ids)`)
+      return b
     }
     case "string":
       // PLAIN credentials and the ZAP domain: at most 255 octets (RFC 24 short strings, libzmq).
@@ -164,11 +178,14 @@ export function optionDefaults(): Record<string, unknown> {
  */
 export function defineOptions(proto: object, names: readonly string[]): void {
   for (const name of names) {
+    const octets = optionTable[name as keyof typeof optionTable]?.kind === "id"
     Object.defineProperty(proto, name, {
       configurable: true,
       enumerable: true,
       get(this: { opts: Record<string, unknown> }) {
-        return this.opts[name]
+        const v = this.opts[name]
+        // Routing ids are held as octets and read back as a UTF-8 string, as zeromq.js reads them.
+        return octets && v !== null ? (v as Buffer).toString("utf8") : v
       },
       set(this: { opts: Record<string, unknown>; closed: boolean }, v: unknown) {
         if (this.closed) throw zerr("ENOTSOCK")
