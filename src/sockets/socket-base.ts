@@ -18,7 +18,7 @@ import { InprocConnecter, InprocListener } from "../transport/inproc.js"
 import { Pipe, type PipeOwner } from "../pipe/pipe.js"
 import { Queue } from "../pipe/queue.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
-import { parseEndpoint } from "../transport/endpoint.js"
+import { findBound, parseEndpoint } from "../transport/endpoint.js"
 import { Listener } from "../transport/listener.js"
 import { toFrames, type Message } from "./message.js"
 import { SocketOptionsBase } from "./socket-options.js"
@@ -125,7 +125,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       l.close(true)
       throw zerr("EBADF", undefined, address)
     }
-    // Keyed by the resolved endpoint only: as in libzmq, unbind takes what lastEndpoint reports.
+    // Keyed by the resolved endpoint, what lastEndpoint reports; unbind also takes the bind string.
     this.listeners.set(l.address, l)
     this.lastEndpoint = l.address
     this.events.emit({ type: "bind", address: l.address })
@@ -146,12 +146,18 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     return Promise.resolve()
   }
 
-  /** Stops listening on an endpoint and closes the connections accepted through it. */
+  /**
+   * Stops listening on an endpoint and closes the connections accepted through it. The endpoint is
+   * the resolved one (lastEndpoint) or the string given to bind(); see {@link findBound}.
+   */
   async unbind(address: string): Promise<void> {
     this.assertOpen()
-    const l = this.listeners.get(address)
+    const key = await findBound(address, this.listeners)
+    // A host name may have been looked up in between.
+    this.assertOpen()
+    const l = key === undefined ? undefined : this.listeners.get(key)
     if (!l) throw zerr("ENOENT", `not bound to ${address}`, address)
-    this.listeners.delete(address)
+    this.listeners.delete(key!)
     l.close(true)
     this.events.emit({ type: "close", address: l.address })
   }
