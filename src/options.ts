@@ -3,10 +3,16 @@
  * option's doc opens with its libzmq name.
  */
 import { Buffer } from "node:buffer"
+import type { Context } from "./context.js"
 import { zerr } from "./errors.js"
 
 /** Options common to every socket type. */
 export interface SocketOptions {
+  /**
+   * The {@link Context} the socket is made in (constructor only; read back as `socket.context`).
+   * Default: the global `context`. A context with `blocky` false gives new sockets linger 0.
+   */
+  context: Context
   /**
    * ZMQ_ROUTING_ID: identity announced to ROUTER peers: 1-255 octets, a string as UTF-8 (the limit
    * counts octets, not characters), not starting with 0x00 (reserved for generated ids). Default null.
@@ -83,8 +89,11 @@ export interface RouterOptions extends SocketOptions {
 
 type Kind = "number" | "boolean" | "id" | "string" | "key"
 
-/** The table: default and value kind of every option. */
-export const optionTable: Record<keyof RequestOptions | keyof RouterOptions, { default: unknown; kind: Kind; min?: number }> = {
+/** How one option is checked: its kind, default and lower bound. */
+type Spec = { default: unknown; kind: Kind; min?: number }
+
+/** The table: default and value kind of every socket option (`context` is the constructor's, not an option). */
+export const optionTable: Record<Exclude<keyof RequestOptions | keyof RouterOptions, "context">, Spec> = {
   routingId: { default: null, kind: "id" },
   sendHighWaterMark: { default: 1000, kind: "number", min: 0 },
   receiveHighWaterMark: { default: 1000, kind: "number", min: 0 },
@@ -116,9 +125,34 @@ export const optionTable: Record<keyof RequestOptions | keyof RouterOptions, { d
   handover: { default: false, kind: "boolean" },
 }
 
+/**
+ * Context options (zeromq.js `Context`, libzmq's zmq_ctx_set). Only what is simple is accepted:
+ * `blocky` takes effect; the others are accepted and read back but change nothing yet (zmtp runs on
+ * Node's event loop, with no I/O threads and no socket table).
+ */
+export interface ContextOptions {
+  /**
+   * ZMQ_BLOCKY: when false, sockets made in this context from then on start with linger 0 instead of
+   * -1, as libzmq's do (an explicit `linger` option still wins). Sockets made before keep theirs.
+   * Default true.
+   */
+  blocky: boolean
+  /** ZMQ_IO_THREADS: size of libzmq's I/O thread pool (>= 0). Accepted and read back; no effect in zmtp. Default 1. */
+  ioThreads: number
+  /** ZMQ_MAX_SOCKETS: most sockets the context may hold (>= 1). Accepted and read back; not enforced yet. Default 1023. */
+  maxSockets: number
+}
+
+/** The context options' table, checked like the sockets'. */
+export const contextOptionTable: Record<keyof ContextOptions, Spec> = {
+  blocky: { default: true, kind: "boolean" },
+  ioThreads: { default: 1, kind: "number", min: 0 },
+  maxSockets: { default: 1023, kind: "number", min: 1 },
+}
+
 /** Checks one option value; throws a typed EINVAL as zeromq.js rejects a wrongly typed or out-of-range value. */
-export function checkOption(name: string, value: unknown): unknown {
-  const spec = (optionTable as Record<string, { kind: Kind; min?: number }>)[name]
+export function checkOption(name: string, value: unknown, table: Record<string, Spec> = optionTable): unknown {
+  const spec = table[name]
   if (!spec) throw zerr("EINVAL", `unknown option ${JSON.stringify(name)}`)
   switch (spec.kind) {
     case "number":
