@@ -14,7 +14,8 @@ export { ZmtpError, ProtocolError, type ZmtpErrorCode } from "./errors.js"
 export { AuthError } from "./mechanisms/mechanism.js"
 export { curveKeyPair, curvePublicKey, type CurveKeyPair } from "./mechanisms/curve-keys.js"
 export { z85Encode, z85Decode } from "./mechanisms/z85.js"
-export type { SocketOptions, RequestOptions, RouterOptions } from "./options.js"
+export type { SocketOptions, RequestOptions, RouterOptions, ContextOptions } from "./options.js"
+export { Context, context } from "./context.js"
 
 /** The ZMTP protocol version zmtp speaks (and announces in its greeting). */
 export const version = "3.1"

@@ -3,11 +3,20 @@
  * option's doc opens with its libzmq name.
  */
 import { Buffer } from "node:buffer"
+import type { Context } from "./context.js"
 import { zerr } from "./errors.js"
 
 /** Options common to every socket type. */
 export interface SocketOptions {
-  /** ZMQ_ROUTING_ID: identity announced to ROUTER peers (1-255 octets; not starting with 0x00). Default null. */
+  /**
+   * The {@link Context} the socket is made in (constructor only; read back as `socket.context`).
+   * Default: the global `context`. A context with `blocky` false gives new sockets linger 0.
+   */
+  context: Context
+  /**
+   * ZMQ_ROUTING_ID: identity announced to ROUTER peers: 1-255 octets, a string as UTF-8 (the limit
+   * counts octets, not characters), not starting with 0x00 (reserved for generated ids). Default null.
+   */
   routingId: string | null
   /** ZMQ_SNDHWM: outbound messages queued per peer before send waits (0 = no limit). Default 1000. */
   sendHighWaterMark: number
@@ -39,7 +48,10 @@ export interface SocketOptions {
   heartbeatTimeToLive: number
   /** ZMQ_PROBE_ROUTER: send an empty message to each new peer on connect (DEALER, REQ, ROUTER). Default false. */
   probeRouter: boolean
-  /** ZMQ_CONNECT_ROUTING_ID: routing id a ROUTER gives the peer of its next connect(). Default null. */
+  /**
+   * ZMQ_CONNECT_ROUTING_ID: routing id a ROUTER gives the peer of its next connect() call (UTF-8, same
+   * rules as routingId). That call takes it, whether it succeeds or throws. Default null.
+   */
   connectRoutingId: string | null
   /** ZMQ_PLAIN_SERVER: act as PLAIN server (RFC 24), checking credentials with the ZAP handler. Default false. */
   plainServer: boolean
@@ -77,8 +89,11 @@ export interface RouterOptions extends SocketOptions {
 
 type Kind = "number" | "boolean" | "id" | "string" | "key"
 
-/** The table: default and value kind of every option. */
-export const optionTable: Record<keyof RequestOptions | keyof RouterOptions, { default: unknown; kind: Kind; min?: number }> = {
+/** How one option is checked: its kind, default and lower bound. */
+type Spec = { default: unknown; kind: Kind; min?: number }
+
+/** The table: default and value kind of every socket option (`context` is the constructor's, not an option). */
+export const optionTable: Record<Exclude<keyof RequestOptions | keyof RouterOptions, "context">, Spec> = {
   routingId: { default: null, kind: "id" },
   sendHighWaterMark: { default: 1000, kind: "number", min: 0 },
   receiveHighWaterMark: { default: 1000, kind: "number", min: 0 },
@@ -110,9 +125,34 @@ export const optionTable: Record<keyof RequestOptions | keyof RouterOptions, { d
   handover: { default: false, kind: "boolean" },
 }
 
+/**
+ * Context options (zeromq.js `Context`, libzmq's zmq_ctx_set). Only what is simple is accepted:
+ * `blocky` takes effect; the others are accepted and read back but change nothing yet (zmtp runs on
+ * Node's event loop, with no I/O threads and no socket table).
+ */
+export interface ContextOptions {
+  /**
+   * ZMQ_BLOCKY: when false, sockets made in this context from then on start with linger 0 instead of
+   * -1, as libzmq's do (an explicit `linger` option still wins). Sockets made before keep theirs.
+   * Default true.
+   */
+  blocky: boolean
+  /** ZMQ_IO_THREADS: size of libzmq's I/O thread pool (>= 0). Accepted and read back; no effect in zmtp. Default 1. */
+  ioThreads: number
+  /** ZMQ_MAX_SOCKETS: most sockets the context may hold (>= 1). Accepted and read back; not enforced yet. Default 1023. */
+  maxSockets: number
+}
+
+/** The context options' table, checked like the sockets'. */
+export const contextOptionTable: Record<keyof ContextOptions, Spec> = {
+  blocky: { default: true, kind: "boolean" },
+  ioThreads: { default: 1, kind: "number", min: 0 },
+  maxSockets: { default: 1023, kind: "number", min: 1 },
+}
+
 /** Checks one option value; throws a typed EINVAL as zeromq.js rejects a wrongly typed or out-of-range value. */
-export function checkOption(name: string, value: unknown): unknown {
-  const spec = (optionTable as Record<string, { kind: Kind; min?: number }>)[name]
+export function checkOption(name: string, value: unknown, table: Record<string, Spec> = optionTable): unknown {
+  const spec = table[name]
   if (!spec) throw zerr("EINVAL", `unknown option ${JSON.stringify(name)}`)
   switch (spec.kind) {
     case "number":
@@ -125,10 +165,18 @@ export function checkOption(name: string, value: unknown): unknown {
       if (typeof value !== "boolean") throw zerr("EINVAL", `option ${name} must be a boolean`)
       return value
     case "id": {
+      // Kept as octets: a string is UTF-8, as zeromq.js hands it to libzmq; a Buffer is taken as is
+      // (copied). The property reads them back as UTF-8 (see defineOptions).
       if (value === null || value === undefined) return null
-      const b = typeof value === "string" ? Buffer.from(value) : Buffer.isBuffer(value) ? value : undefined
-      if (!b || b.length < 1 || b.length > 255) throw zerr("EINVAL", `option ${name} must be 1 to 255 octets`)
-      return typeof value === "string" ? value : b.toString("latin1")
+      const b = typeof value === "string" ? Buffer.from(value, "utf8") : Buffer.isBuffer(value) ? Buffer.from(value) : undefined
+      if (!b) throw zerr("EINVAL", `option ${name} must be a string or a Buffer`)
+      // RFC 23 "The Identity Property": identity = 0*255OCTET; libzmq refuses an empty one.
+      if (b.length < 1 || b.length > 255) throw zerr("EINVAL", `option ${name} must be 1 to 255 octets (UTF-8 for a string), not ${b.length}`)
+      // zmq_setsockopt(3): "Identities starting with a zero byte are reserved for use by the 0MQ
+      // infrastructure" (a ROUTER's generated ids are 0x00 + uint32). libzmq 4.3.5 lets one be set
+      // anyway; zmtp refuses it, since its ROUTER reads an announced id starting with 0x00 as none.
+      if (b[0] === 0) throw zerr("EINVAL", `option ${name} must not start with a zero octet (reserved for generated routing ids)`)
+      return b
     }
     case "string":
       // PLAIN credentials and the ZAP domain: at most 255 octets (RFC 24 short strings, libzmq).
@@ -164,11 +212,14 @@ export function optionDefaults(): Record<string, unknown> {
  */
 export function defineOptions(proto: object, names: readonly string[]): void {
   for (const name of names) {
+    const octets = optionTable[name as keyof typeof optionTable]?.kind === "id"
     Object.defineProperty(proto, name, {
       configurable: true,
       enumerable: true,
       get(this: { opts: Record<string, unknown> }) {
-        return this.opts[name]
+        const v = this.opts[name]
+        // Routing ids are held as octets and read back as a UTF-8 string, as zeromq.js reads them.
+        return octets && v !== null ? (v as Buffer).toString("utf8") : v
       },
       set(this: { opts: Record<string, unknown>; closed: boolean }, v: unknown) {
         if (this.closed) throw zerr("ENOTSOCK")

@@ -5,7 +5,7 @@
 import { Buffer } from "node:buffer"
 import type { Metadata } from "../codec/command.js"
 import { zerr, type ZmtpError } from "../errors.js"
-import { checkOption, defineOptions, type RouterOptions } from "../options.js"
+import { defineOptions, type RouterOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { SocketBase } from "./socket-base.js"
 
@@ -26,15 +26,18 @@ export class Router extends SocketBase {
 
   /**
    * Connects to an endpoint. `options.routingId` (zeromq.js v6; ZMQ_CONNECT_ROUTING_ID) names the
-   * peer of this connection: messages to that id are routable at once and queue until it is up.
+   * peer of this connection: messages to that id (its UTF-8 octets) are routable at once and queue
+   * until it is up. Without it, the `connectRoutingId` option applies, once.
    */
   override connect(address: string, options: { routingId?: string } = {}): void {
-    if (options.routingId !== undefined) this.connectRoutingId = checkOption("connectRoutingId", options.routingId) as string | null
-    super.connect(address)
+    // A string id is UTF-8, as in zeromq.js. It is for this call only: even a connect that throws
+    // (bad endpoint, bad id) leaves neither it nor the connectRoutingId option behind.
+    super.connect(address, options)
   }
 
   protected override pipeAdded(p: Pipe): void {
-    // A connect with a routing id is routable before its handshake, as in libzmq.
+    // A connect with a routing id is routable before its handshake, as in libzmq. The preset id is
+    // held as its octets' latin1 string (SocketBase.takeConnectRoutingId), the routing key's form.
     if (p.presetRoutingId !== null) this.assign(p, Buffer.from(p.presetRoutingId, "latin1"))
   }
 

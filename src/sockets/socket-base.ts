@@ -11,13 +11,14 @@ import { socketTypeNumber } from "../codec/socket-types.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
 import { ZmtpError, zerr } from "../errors.js"
 import { Observer } from "../events.js"
+import { checkOption } from "../options.js"
 import { AuthError } from "../mechanisms/mechanism.js"
 import { zapRequest } from "../mechanisms/zap-client.js"
 import { InprocConnecter, InprocListener } from "../transport/inproc.js"
 import { Pipe, type PipeOwner } from "../pipe/pipe.js"
 import { Queue } from "../pipe/queue.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
-import { parseEndpoint } from "../transport/endpoint.js"
+import { findBound, parseEndpoint } from "../transport/endpoint.js"
 import { Listener } from "../transport/listener.js"
 import { toFrames, type Message } from "./message.js"
 import { SocketOptionsBase } from "./socket-options.js"
@@ -147,7 +148,7 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       l.close(true)
       throw zerr("EBADF", undefined, address)
     }
-    // Keyed by the resolved endpoint only: as in libzmq, unbind takes what lastEndpoint reports.
+    // Keyed by the resolved endpoint, what lastEndpoint reports; unbind also takes the bind string.
     this.listeners.set(l.address, l)
     this.lastEndpoint = l.address
     this.events.emit({ type: "bind", address: l.address })
@@ -168,24 +169,37 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     return Promise.resolve()
   }
 
-  /** Stops listening on an endpoint and closes the connections accepted through it. */
+  /**
+   * Stops listening on an endpoint and closes the connections accepted through it. The endpoint is
+   * the resolved one (lastEndpoint) or the string given to bind(); see {@link findBound}.
+   */
   async unbind(address: string): Promise<void> {
     this.assertOpen()
-    const l = this.listeners.get(address)
+    const key = await findBound(address, this.listeners)
+    // A host name may have been looked up in between.
+    this.assertOpen()
+    const l = key === undefined ? undefined : this.listeners.get(key)
     if (!l) throw zerr("ENOENT", `not bound to ${address}`, address)
-    this.listeners.delete(address)
+    this.listeners.delete(key!)
     l.close(true)
     this.events.emit({ type: "close", address: l.address })
   }
 
-  /** Connects to an endpoint; the connection is made (and remade) in the background. */
-  connect(address: string, _options?: { routingId?: string }): void {
+  /**
+   * Connects to an endpoint; the connection is made (and remade) in the background. `routingId`
+   * (ROUTER) names this connection's peer, see {@link Router.connect}.
+   */
+  connect(address: string, options?: { routingId?: string }): void {
     this.assertOpen()
+    // Taken first, so that it is spent on this call whatever happens next (issue 14: a connect that
+    // throws must not leave ZMQ_CONNECT_ROUTING_ID set for the next one). Nothing below registers
+    // anything before the last check has passed.
+    const routingId = this.takeConnectRoutingId(options?.routingId)
     const inproc = typeof address === "string" && address.startsWith("inproc://")
     const ep = inproc ? undefined : parseEndpoint(address, false)
     if (this.connecters.has(address)) return
     const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
-    const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId: this.takeConnectRoutingId() }
+    const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId }
     this.connecters.set(address, entry)
     this.lastEndpoint = address
     if (!this.immediate) {
@@ -234,15 +248,17 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
 
   private startEngine(sock: NetSocket, origin: Listener | Connecter, address: string): void {
     const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
+    // The option holds the routing id's octets (a string option is UTF-8, as in zeromq.js).
+    const identity = (this.opts.routingId as Buffer | null) ?? Buffer.alloc(0)
     if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") {
-      props.push(["Identity", this.routingId === null ? Buffer.alloc(0) : Buffer.from(this.routingId, "latin1")])
+      props.push(["Identity", identity])
     }
     let mechanism
     try {
       mechanism = this.security.create(props, {
         domain: this.security.zapDomain,
         address: sock.remoteAddress ?? "",
-        identity: this.routingId === null ? Buffer.alloc(0) : Buffer.from(this.routingId, "latin1"),
+        identity,
       })
     } catch (e) {
       // A CURVE socket without its keys cannot handshake (libzmq fails it the same way).
@@ -389,10 +405,16 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     if (e instanceof Engine) e.close(undefined)
   }
 
-  private takeConnectRoutingId(): string | null {
-    const id = this.connectRoutingId
-    this.connectRoutingId = null
-    return id
+  /**
+   * The routing id for one connect() call: `given` if there is one (checked like the option), else
+   * the connectRoutingId option. Either way the option is cleared, so it never reaches a later call.
+   * Returned as the octets' latin1 string, the ROUTER's routing key (Pipe.presetRoutingId).
+   */
+  private takeConnectRoutingId(given: string | undefined): string | null {
+    const preset = this.opts.connectRoutingId as Buffer | null
+    this.opts.connectRoutingId = null
+    const id = given === undefined ? preset : (checkOption("connectRoutingId", given) as Buffer | null)
+    return id === null ? null : id.toString("latin1")
   }
 
   // ---- PipeOwner -----------------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * declarative table in options.ts) and the security options, whose setters also choose the mechanism
  * as libzmq's do. Behaviour lives in socket-base.ts.
  */
+import { Context, context } from "../context.js"
 import { zerr } from "../errors.js"
 import { SecurityOptions, type SecurityMechanism } from "../mechanisms/security.js"
 import { checkOption, commonOptions, defineOptions, optionDefaults, optionTable, type SocketOptions } from "../options.js"
@@ -75,9 +76,26 @@ export abstract class SocketOptionsBase {
   /** Option values; read and written through the accessors {@link defineOptions} puts on the prototypes. */
   protected readonly opts: Record<string, unknown> = optionDefaults()
 
-  /** Sets options from an object, checking each (zeromq.js constructor semantics). */
+  private socketContext: Context = context
+
+  /** The {@link Context} this socket was made in (zeromq.js `socket.context`). */
+  get context(): Context {
+    return this.socketContext
+  }
+
+  /**
+   * Sets options from an object, checking each (zeromq.js constructor semantics). `context` is
+   * taken first: its `blocky` decides the default linger, which an explicit `linger` then overrides.
+   */
   protected applyOptions(options: object): void {
+    const given = options as { context?: unknown }
+    if (given.context !== undefined) {
+      if (!(given.context instanceof Context)) throw zerr("EINVAL", "option context must be a Context")
+      this.socketContext = given.context
+    }
+    this.opts.linger = this.socketContext.defaultLinger
     for (const [k, v] of Object.entries(options)) {
+      if (k === "context") continue
       if (!(k in optionTable) || !(k in this)) throw zerr("EINVAL", `unknown option ${JSON.stringify(k)} for this socket type`)
       ;(this as Record<string, unknown>)[k] = v
     }

@@ -4,6 +4,8 @@
  */
 import { Buffer } from "node:buffer"
 import { randomBytes } from "node:crypto"
+import { lookup } from "node:dns/promises"
+import { isIP } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { zerr } from "../errors.js"
@@ -93,21 +95,81 @@ export function formatEndpoint(ep: Endpoint, port?: number, host?: string): stri
 }
 
 /** Maps a Node system error to the libzmq code zeromq.js would report. */
-export function systemErrorCode(e: NodeJS.ErrnoException): "EADDRINUSE" | "EADDRNOTAVAIL" | "ENOENT" | "EINVAL" | "ECONNREFUSED" {
+export function systemErrorCode(
+  e: NodeJS.ErrnoException,
+): "EADDRINUSE" | "EADDRNOTAVAIL" | "ENOENT" | "EACCES" | "EPERM" | "ENOTDIR" | "EINVAL" | "ECONNREFUSED" {
   switch (e.code) {
     case "EADDRINUSE":
+    // link(2) of an ipc socket file onto a path that is taken (Listener): the address is in use.
+    case "EEXIST":
       return "EADDRINUSE"
     case "EADDRNOTAVAIL":
     case "ENOTFOUND":
     case "EAI_AGAIN":
       return "EADDRNOTAVAIL"
     case "ENOENT":
-    case "EACCES":
-    case "ENOTDIR":
       return "ENOENT"
+    // libzmq passes these errno values through (zeromq.js reports EACCES for an ipc directory
+    // without write permission or a privileged port, ENOTDIR for a path under a file, EPERM where
+    // the filesystem refuses sockets): a permission problem is not a missing endpoint.
+    case "EACCES":
+      return "EACCES"
+    case "EPERM":
+      return "EPERM"
+    case "ENOTDIR":
+      return "ENOTDIR"
     case "ECONNREFUSED":
       return "ECONNREFUSED"
     default:
       return "EINVAL"
   }
+}
+
+/** True for a bind string that does not name one endpoint: an ephemeral tcp port, or `ipc://*`. */
+function isWildcardBind(address: string): boolean {
+  if (address === "ipc://*") return true
+  try {
+    const ep = parseEndpoint(address, true)
+    return ep.transport === "tcp" && ep.port === 0
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The key of the bound endpoint that `unbind(address)` names, among `bound` (keyed by the resolved
+ * endpoint, as lastEndpoint reports it), or undefined. Tried in turn:
+ * - the resolved endpoint itself;
+ * - the very string given to bind() (`tcp://localhost:5555`, `tcp://*:5555`), unless it has a
+ *   wildcard port or is `ipc://*`, which name no one endpoint (libzmq: ENOENT);
+ * - the address resolved as libzmq's socket_base_t::resolve_tcp_addr does (so `tcp://localhost:P`
+ *   unbinds a bind to `tcp://127.0.0.1:P`); and `*` as the host, which libzmq cannot resolve and
+ *   refuses with ENOENT while the port stays bound: zmtp reads it as 0.0.0.0, as bind() does.
+ */
+export async function findBound(address: string, bound: ReadonlyMap<string, { given: string }>): Promise<string | undefined> {
+  if (typeof address !== "string") return undefined
+  if (bound.has(address)) return address
+  if (isWildcardBind(address)) return undefined
+  for (const [key, l] of bound) if (l.given === address) return key
+  let ep: Endpoint
+  try {
+    ep = parseEndpoint(address, true)
+  } catch {
+    return undefined
+  }
+  if (ep.transport === "ipc") return undefined
+  let hosts: string[]
+  if (ep.host === "" || isIP(ep.host)) hosts = [ep.host === "" ? "0.0.0.0" : ep.host]
+  else {
+    try {
+      hosts = (await lookup(ep.host, { all: true })).map((a) => a.address)
+    } catch {
+      return undefined
+    }
+  }
+  for (const h of hosts) {
+    const key = formatEndpoint(ep, ep.port, h)
+    if (bound.has(key)) return key
+  }
+  return undefined
 }

@@ -105,6 +105,11 @@ export class InprocListener {
     private readonly onConnection: Accept,
   ) {}
 
+  /** The string given to bind() (for unbind(), as the tcp/ipc Listener has it). */
+  get given(): string {
+    return this.address
+  }
+
   /** Binds a name; EADDRINUSE if another socket holds it (libzmq). */
   static open(address: string, onConnection: Accept): InprocListener {
     const name = inprocName(address)

@@ -3,7 +3,7 @@
  */
 import { Buffer } from "node:buffer"
 import { randomBytes } from "node:crypto"
-import { lstatSync, renameSync, unlinkSync, type BigIntStats } from "node:fs"
+import { linkSync, lstatSync, renameSync, statSync, unlinkSync, type BigIntStats } from "node:fs"
 import { dirname, join } from "node:path"
 import { createServer, type Server, type Socket as NetSocket } from "node:net"
 import { zerr, type ZmtpError } from "../errors.js"
@@ -17,6 +17,8 @@ export class Listener {
     private readonly server: Server,
     /** The resolved endpoint, as ZMQ_LAST_ENDPOINT reports it. */
     readonly address: string,
+    /** The string given to bind(), which unbind() accepts too. */
+    readonly given: string,
     private readonly ipcPath: string | undefined,
     /** Identity of the socket file we created, so that close() never removes someone else's. */
     private readonly ipcFile: BigIntStats | undefined,
@@ -40,7 +42,7 @@ export class Listener {
       })
       const fail = (e: NodeJS.ErrnoException) => {
         server.close()
-        reject(zerr(systemErrorCode(e), e.message, given))
+        reject(zerr(systemErrorCode(ep.transport === "ipc" ? pipeBindError(e, ep.path) : e), e.message, given))
       }
       server.once("error", fail)
       const ready = () => {
@@ -56,14 +58,15 @@ export class Listener {
           address = formatEndpoint(ep)
         }
         const ipcPath = ep.transport === "ipc" && !ep.path.startsWith("\0") ? ep.path : undefined
-        listener = new Listener(server, address, ipcPath, ipcPath ? statOrUndefined(ipcPath) : undefined)
+        listener = new Listener(server, address, given, ipcPath, ipcPath ? statOrUndefined(ipcPath) : undefined)
         resolve(listener)
       }
       if (ep.transport === "tcp") {
         server.listen({ host: ep.host === "" ? "0.0.0.0" : ep.host, port: ep.port, backlog: 511 }, ready)
       } else {
         // libzmq removes a socket file left behind by an earlier run before binding; so do we,
-        // but only if it really is a socket.
+        // but only if it really is a socket. Anything else there (a file, a directory, a link) is
+        // never removed nor replaced: the bind fails with EADDRINUSE (libzmq unlinks whatever it is).
         if (!ep.path.startsWith("\0")) {
           try {
             if (lstatSync(ep.path).isSocket()) unlinkSync(ep.path)
@@ -72,13 +75,13 @@ export class Listener {
           }
         }
         // libuv unlinks the path it listened on when the server closes, whoever's file is there by
-        // then. Listening on a private name and moving the file into place leaves that unlink
+        // then. Listening on a private name and linking the file into place leaves that unlink
         // harmless; close() removes the real path itself, and only if the file is still ours.
         const privateName = ep.path.startsWith("\0") ? undefined : join(dirname(ep.path), `.zmtp-${randomBytes(6).toString("hex")}`)
         if (privateName && Buffer.byteLength(privateName) <= 107) {
           server.listen({ path: privateName, backlog: 511 }, () => {
             try {
-              renameSync(privateName, ep.path)
+              placeSocketFile(privateName, ep.path)
             } catch (e) {
               server.close()
               return reject(zerr(systemErrorCode(e as NodeJS.ErrnoException), (e as Error).message, given))
@@ -86,6 +89,7 @@ export class Listener {
             ready()
           })
         } else {
+          // bind(2) itself refuses a path that exists (EADDRINUSE), whatever is there.
           server.listen({ path: ep.path, backlog: 511 }, ready)
         }
       }
@@ -114,6 +118,45 @@ export class Listener {
 }
 
 export type { ZmtpError }
+
+/**
+ * libuv turns ENOENT from a Unix socket bind into EACCES ("for compatibility with Windows",
+ * uv_pipe_bind), so EACCES alone does not tell a missing directory (libzmq: ENOENT) from a real
+ * permission problem (libzmq: EACCES). The directory says which it was.
+ */
+function pipeBindError(e: NodeJS.ErrnoException, path: string): NodeJS.ErrnoException {
+  if (e.code !== "EACCES" || path.startsWith("\0")) return e
+  try {
+    if (!statSync(dirname(path)).isDirectory()) return Object.assign(new Error(`${dirname(path)} is not a directory`), { code: "ENOTDIR" })
+    return e
+  } catch (s) {
+    const code = (s as NodeJS.ErrnoException).code
+    return code === "ENOENT" || code === "ENOTDIR" ? (s as NodeJS.ErrnoException) : e
+  }
+}
+
+/**
+ * Moves the listening socket file from its private name to `path`, never over something else:
+ * link(2) fails with EEXIST if anything is at `path` (rename(2) would replace a file silently, and
+ * a file that appeared since the stale-socket check could be someone's). Where the filesystem has
+ * no hard links, rename is the fallback, and only onto a free path.
+ */
+function placeSocketFile(privateName: string, path: string): void {
+  try {
+    linkSync(privateName, path)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP" && code !== "ENOSYS") throw e
+    if (statOrUndefined(path)) throw Object.assign(new Error(`${path} exists`), { code: "EEXIST" })
+    renameSync(privateName, path)
+    return
+  }
+  try {
+    unlinkSync(privateName)
+  } catch {
+    // Already gone: nothing to clean.
+  }
+}
 
 function statOrUndefined(path: string): BigIntStats | undefined {
   try {
