@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import { encodeGreeting, GreetingParser } from "../codec/greeting.js"
-import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderSink } from "../codec/frame-decoder.js"
+import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderLimits, type DecoderSink } from "../codec/frame-decoder.js"
 import { decodeCommand, decodeErrorReason, decodePing, encodePing, encodePong, type Metadata } from "../codec/command.js"
 import { isCompatible, type SocketTypeName } from "../codec/socket-types.js"
 import { ProtocolError, ZmtpError } from "../errors.js"
@@ -64,8 +64,8 @@ export class Engine implements DecoderSink, PipeEngine {
   private decoder: FrameDecoder | undefined
   /** A BatchWriter, or for an encrypting mechanism (CURVE) one that boxes each frame. */
   private readonly writer: BatchWriter
-  /** Decoder limits, kept to lift the command limit once an encrypting handshake is done. */
-  private limits: { maxMessageSize: number; maxCommandSize: number } | undefined
+  /** Decoder limits, kept to lift the handshake's bounds once it is done. */
+  private limits: Required<DecoderLimits> | undefined
   /** Frames of a message arriving in MESSAGE commands (CURVE), routing prefix first. */
   private codecFrames: Buffer[] = []
   private flushScheduled = false
@@ -142,9 +142,13 @@ export class Engine implements DecoderSink, PipeEngine {
         // Major > 3 speaks at least 3.1 (RFC 37 version negotiation).
         this.peerMinor = g.major > 3 ? 1 : g.minor
         this.state = State.Handshake
+        // Until the handshake completes the peer is unauthenticated and may cost one bounded frame:
+        // a message frame fails at its header (RFC 23 has only commands before then; libzmq fails it
+        // too, once read), and a command is held to the command limit whatever maxMessageSize allows.
         this.limits = {
           maxMessageSize: this.opts.maxMessageSize,
-          maxCommandSize: Math.max(DEFAULT_MAX_COMMAND_SIZE, this.opts.maxMessageSize),
+          maxCommandSize: DEFAULT_MAX_COMMAND_SIZE,
+          acceptMessages: false,
         }
         this.decoder = new FrameDecoder(this, this.limits)
         this.applyStep(this.mechanism.start())
@@ -280,11 +284,14 @@ export class Engine implements DecoderSink, PipeEngine {
     // With an encrypting mechanism the routing prefix goes in front of the opened frames instead.
     this.decoder!.prefix = this.mechanism.codec ? undefined : res.inboundPrefix
     this.state = State.Traffic
-    // Boxed frames arrive as commands: after an authenticated handshake the command limit becomes the
-    // message limit plus the box overhead.
-    if (this.mechanism.codec && this.limits) {
+    // The peer is authenticated: its messages are welcome. Boxed frames (CURVE) arrive as commands,
+    // so there the command limit becomes the message limit plus the box overhead; otherwise commands
+    // may be as large as messages.
+    if (this.limits) {
       const max = this.opts.maxMessageSize
-      this.limits.maxCommandSize = this.limits.maxMessageSize = max >= 0 ? max + 64 : -1
+      this.limits.acceptMessages = true
+      if (this.mechanism.codec) this.limits.maxCommandSize = this.limits.maxMessageSize = max >= 0 ? max + 64 : -1
+      else this.limits.maxCommandSize = Math.max(DEFAULT_MAX_COMMAND_SIZE, max)
     }
     this.startHeartbeats()
     if (res.out.length > 0) this.kick()
