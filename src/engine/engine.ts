@@ -28,10 +28,12 @@ export interface EngineOptions {
   /** ms; 0 sends no TTL. */
   heartbeatTimeToLive: number
   /**
-   * Sends a ZAP request (RFC 27, frames from the domain on) and calls `reply` with the frames after
-   * the request id. Returns false when no handler is bound (the mechanism then decides, as libzmq).
+   * Sends a ZAP request (RFC 27, frames from the domain on) and calls `reply` later (never from
+   * within this call) with the frames after the request id. Returns a function that forgets the
+   * request (a reply that still comes is dropped), or undefined when no handler is bound (the
+   * mechanism then decides, as libzmq).
    */
-  zap?: (request: Buffer[], reply: (frames: Buffer[] | undefined) => void) => boolean
+  zap?: (request: Buffer[], reply: (frames: Buffer[] | undefined) => void) => (() => void) | undefined
 }
 
 /** What the engine reports to its socket. */
@@ -66,6 +68,8 @@ export class Engine implements DecoderSink, PipeEngine {
   private readonly writer: BatchWriter
   /** Decoder limits, kept to lift the handshake's bounds once it is done. */
   private limits: Required<DecoderLimits> | undefined
+  /** Forgets the ZAP request that is out, if one is. */
+  private forgetZap: (() => void) | undefined
   /** Frames of a message arriving in MESSAGE commands (CURVE), routing prefix first. */
   private codecFrames: Buffer[] = []
   private flushScheduled = false
@@ -205,12 +209,18 @@ export class Engine implements DecoderSink, PipeEngine {
       return
     }
     if (step.zap) {
-      const asked = this.opts.zap?.(step.zap, (reply) => {
+      const forget = this.opts.zap?.(step.zap, (reply) => {
+        this.forgetZap = undefined
         if (this.state !== State.Handshake) return
         this.guard(() => this.applyStep(this.mechanism.onZapReply!(reply)))
       })
       // No handler bound: the mechanism decides at once.
-      if (!asked) this.applyStep(this.mechanism.onZapReply!(undefined))
+      if (!forget) return this.applyStep(this.mechanism.onZapReply!(undefined))
+      // RFC 27 sets the handler no deadline; the handshake timer ends the wait. Input is still read
+      // meanwhile, so a peer that leaves is noticed at once, and it cannot pile up: a message frame
+      // fails at its header, and the mechanism fails on any command it does not expect while it
+      // waits (as libzmq's do), so at most one command, within the command limit, is ever held.
+      this.forgetZap = forget
       return
     }
     if (step.done) this.handshakeDone(step.done)
@@ -465,6 +475,8 @@ export class Engine implements DecoderSink, PipeEngine {
     clearTimeout(this.heartbeatTimeoutTimer)
     clearTimeout(this.ttlTimer)
     clearTimeout(this.lingerTimer)
+    // A ZAP reply for this handshake would have nothing to apply to.
+    this.forgetZap?.()
     if (graceful) {
       const s = this.socket
       s.end(() => s.destroy())
