@@ -6,6 +6,8 @@
  *   the peer really sends, whatever size it declared.
  * - Every declared size is checked against the limit before anything is buffered (validate before
  *   allocate; the CVE-2019-6250 class), and reserved flag bits must be zero.
+ * - While message frames are refused (before the handshake completes), one fails the decoder on its
+ *   flags octet, before its size or body is read.
  * - A protocol violation makes `feed` return exactly one {@link ProtocolError}; the decoder then
  *   ignores all further input. It never throws.
  */
@@ -31,6 +33,13 @@ export interface DecoderLimits {
   maxMessageSize: number
   /** Largest command body in octets. */
   maxCommandSize: number
+  /**
+   * False refuses message frames: the first one fails the decoder with ERR_ZMTP_UNEXPECTED_COMMAND on
+   * its flags octet, so nothing of it is buffered. RFC 23 has only commands before the handshake
+   * completes; the engine sets this until then and lifts it (on the same object) once it has.
+   * Undefined accepts them.
+   */
+  acceptMessages?: boolean
 }
 
 const enum State {
@@ -106,7 +115,7 @@ export class FrameDecoder {
     return this.run(p)
   }
 
-  private fail(code: "ERR_ZMTP_FRAME" | "ERR_ZMTP_MSGSIZE", message: string): ProtocolError {
+  private fail(code: "ERR_ZMTP_FRAME" | "ERR_ZMTP_MSGSIZE" | "ERR_ZMTP_UNEXPECTED_COMMAND", message: string): ProtocolError {
     this.state = State.Failed
     this.parts = []
     this.frames = []
@@ -128,7 +137,7 @@ export class FrameDecoder {
           // Fast path: a whole message frame, short or long, with its header inside this chunk (the
           // common case). Anything else, and every error, takes the state machine below.
           const f0 = chunk[i]!
-          if ((f0 & ~(FLAG_MORE | FLAG_LONG)) === 0) {
+          if ((f0 & ~(FLAG_MORE | FLAG_LONG)) === 0 && this.limits.acceptMessages !== false) {
             let size = -1
             let start = 0
             if ((f0 & FLAG_LONG) === 0) {
@@ -165,6 +174,9 @@ export class FrameDecoder {
           const f = chunk[i++]!
           if (f & 0xf8) return this.fail("ERR_ZMTP_FRAME", `reserved flag bits set (0x${f.toString(16)})`)
           if (f & FLAG_COMMAND && f & FLAG_MORE) return this.fail("ERR_ZMTP_FRAME", "MORE flag set on a command frame")
+          if (!(f & FLAG_COMMAND) && this.limits.acceptMessages === false) {
+            return this.fail("ERR_ZMTP_UNEXPECTED_COMMAND", "message frame before the handshake completed")
+          }
           this.flags = f
           this.sizeHave = 0
           this.state = f & FLAG_LONG ? State.LongSize : State.ShortSize

@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import { encodeGreeting, GreetingParser } from "../codec/greeting.js"
-import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderSink } from "../codec/frame-decoder.js"
+import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderLimits, type DecoderSink } from "../codec/frame-decoder.js"
 import { decodeCommand, decodeErrorReason, decodePing, encodePing, encodePong, type Metadata } from "../codec/command.js"
 import { isCompatible, type SocketTypeName } from "../codec/socket-types.js"
 import { ProtocolError, ZmtpError } from "../errors.js"
@@ -28,10 +28,12 @@ export interface EngineOptions {
   /** ms; 0 sends no TTL. */
   heartbeatTimeToLive: number
   /**
-   * Sends a ZAP request (RFC 27, frames from the domain on) and calls `reply` with the frames after
-   * the request id. Returns false when no handler is bound (the mechanism then decides, as libzmq).
+   * Sends a ZAP request (RFC 27, frames from the domain on) and calls `reply` later (never from
+   * within this call) with the frames after the request id. Returns a function that forgets the
+   * request (a reply that still comes is dropped), or undefined when no handler is bound (the
+   * mechanism then decides, as libzmq).
    */
-  zap?: (request: Buffer[], reply: (frames: Buffer[] | undefined) => void) => boolean
+  zap?: (request: Buffer[], reply: (frames: Buffer[] | undefined) => void) => (() => void) | undefined
   /**
    * Stop reading from the peer while our output to it is over the write budget (REP: a peer that
    * does not read its replies cannot make us take more requests). Not for socket types that stream
@@ -70,8 +72,10 @@ export class Engine implements DecoderSink, PipeEngine {
   private decoder: FrameDecoder | undefined
   /** A BatchWriter, or for an encrypting mechanism (CURVE) one that boxes each frame. */
   private readonly writer: BatchWriter
-  /** Decoder limits, kept to lift the command limit once an encrypting handshake is done. */
-  private limits: { maxMessageSize: number; maxCommandSize: number } | undefined
+  /** Decoder limits, kept to lift the handshake's bounds once it is done. */
+  private limits: Required<DecoderLimits> | undefined
+  /** Forgets the ZAP request that is out, if one is. */
+  private forgetZap: (() => void) | undefined
   /** Frames of a message arriving in MESSAGE commands (CURVE), routing prefix first. */
   private codecFrames: Buffer[] = []
   private flushScheduled = false
@@ -155,9 +159,13 @@ export class Engine implements DecoderSink, PipeEngine {
         // Major > 3 speaks at least 3.1 (RFC 37 version negotiation).
         this.peerMinor = g.major > 3 ? 1 : g.minor
         this.state = State.Handshake
+        // Until the handshake completes the peer is unauthenticated and may cost one bounded frame:
+        // a message frame fails at its header (RFC 23 has only commands before then; libzmq fails it
+        // too, once read), and a command is held to the command limit whatever maxMessageSize allows.
         this.limits = {
           maxMessageSize: this.opts.maxMessageSize,
-          maxCommandSize: Math.max(DEFAULT_MAX_COMMAND_SIZE, this.opts.maxMessageSize),
+          maxCommandSize: DEFAULT_MAX_COMMAND_SIZE,
+          acceptMessages: false,
         }
         this.decoder = new FrameDecoder(this, this.limits)
         this.applyStep(this.mechanism.start())
@@ -217,12 +225,18 @@ export class Engine implements DecoderSink, PipeEngine {
       return
     }
     if (step.zap) {
-      const asked = this.opts.zap?.(step.zap, (reply) => {
+      const forget = this.opts.zap?.(step.zap, (reply) => {
+        this.forgetZap = undefined
         if (this.state !== State.Handshake) return
         this.guard(() => this.applyStep(this.mechanism.onZapReply!(reply)))
       })
       // No handler bound: the mechanism decides at once.
-      if (!asked) this.applyStep(this.mechanism.onZapReply!(undefined))
+      if (!forget) return this.applyStep(this.mechanism.onZapReply!(undefined))
+      // RFC 27 sets the handler no deadline; the handshake timer ends the wait. Input is still read
+      // meanwhile, so a peer that leaves is noticed at once, and it cannot pile up: a message frame
+      // fails at its header, and the mechanism fails on any command it does not expect while it
+      // waits (as libzmq's do), so at most one command, within the command limit, is ever held.
+      this.forgetZap = forget
       return
     }
     if (step.done) this.handshakeDone(step.done)
@@ -301,11 +315,14 @@ export class Engine implements DecoderSink, PipeEngine {
     // With an encrypting mechanism the routing prefix goes in front of the opened frames instead.
     this.decoder!.prefix = this.mechanism.codec ? undefined : res.inboundPrefix
     this.state = State.Traffic
-    // Boxed frames arrive as commands: after an authenticated handshake the command limit becomes the
-    // message limit plus the box overhead.
-    if (this.mechanism.codec && this.limits) {
+    // The peer is authenticated: its messages are welcome. Boxed frames (CURVE) arrive as commands,
+    // so there the command limit becomes the message limit plus the box overhead; otherwise commands
+    // may be as large as messages.
+    if (this.limits) {
       const max = this.opts.maxMessageSize
-      this.limits.maxCommandSize = this.limits.maxMessageSize = max >= 0 ? max + 64 : -1
+      this.limits.acceptMessages = true
+      if (this.mechanism.codec) this.limits.maxCommandSize = this.limits.maxMessageSize = max >= 0 ? max + 64 : -1
+      else this.limits.maxCommandSize = Math.max(DEFAULT_MAX_COMMAND_SIZE, max)
     }
     this.startHeartbeats()
     if (res.out.length > 0) this.kick()
@@ -520,6 +537,8 @@ export class Engine implements DecoderSink, PipeEngine {
     clearTimeout(this.heartbeatTimeoutTimer)
     clearTimeout(this.ttlTimer)
     clearTimeout(this.lingerTimer)
+    // A ZAP reply for this handshake would have nothing to apply to.
+    this.forgetZap?.()
     if (graceful) {
       const s = this.socket
       s.end(() => s.destroy())

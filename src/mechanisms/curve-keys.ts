@@ -6,7 +6,7 @@ import { Buffer } from "node:buffer"
 import { x25519 } from "@noble/curves/ed25519"
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa"
 import { randomBytes } from "node:crypto"
-import { zerr } from "../errors.js"
+import { ProtocolError, zerr } from "../errors.js"
 import { z85Decode, z85Encode } from "./z85.js"
 
 /** A CURVE key pair as zeromq.js's `curveKeyPair()` returns it: both keys Z85-encoded (40 characters). */
@@ -61,15 +61,22 @@ function u32(b: Uint8Array): Uint32Array {
 /**
  * crypto_box_beforenm: HSalsa20 of the X25519 shared secret. The result keys every box between the
  * two parties, so each connection computes it once per key pair.
+ *
+ * A low-order public key makes the shared secret all zeros whatever our secret (RFC 7748 section
+ * 6.1), a key anyone can compute: boxes "from" it could be forged. As libsodium (and so libzmq, with
+ * ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC) it is refused: a ProtocolError ERR_ZMTP_CRYPTOGRAPHIC,
+ * whether noble refuses the point itself or returns the zeros.
  */
 export function boxKey(theirPublic: Uint8Array, ourSecret: Uint8Array): Uint8Array {
-  let shared: Uint8Array
+  let shared: Uint8Array | undefined
   try {
     shared = x25519.getSharedSecret(ourSecret, theirPublic)
   } catch {
-    // noble refuses low-order points (an all-zero shared secret); treat it as a box that cannot open.
-    throw new BoxError()
+    shared = undefined
   }
+  let bits = 0
+  if (shared) for (const b of shared) bits |= b
+  if (!shared || bits === 0) throw new ProtocolError("ERR_ZMTP_CRYPTOGRAPHIC", "CURVE public key is a low-order point")
   const out = new Uint32Array(8)
   hsalsa(SIGMA, u32(shared), ZERO_NONCE, out)
   return new Uint8Array(out.buffer)

@@ -6,6 +6,8 @@
  * One connection per process, opened on the first request, made as a DEALER so that a REP or ROUTER
  * handler written for libzmq works unchanged; requests carry distinct request ids and replies are
  * matched by them. With no handler bound the caller is told at once (libzmq then accepts the peer).
+ * A request whose handshake ended first (peer gone, handshake timer) is forgotten: it holds nothing of
+ * its engine, and a reply that still comes is dropped.
  */
 import { Buffer } from "node:buffer"
 import type { Metadata } from "../codec/command.js"
@@ -27,17 +29,20 @@ class ZapClient implements EngineHost, PipeOwner {
   private readonly pending = new Map<string, Reply>()
   private nextId = 1
 
-  /** Sends a request; false when no handler is bound. */
-  request(frames: Buffer[], reply: Reply): boolean {
+  /**
+   * Sends a request. Returns a function that forgets it, or undefined when no handler is bound. The
+   * reply comes later, never from within this call (inproc delivers on a later tick).
+   */
+  request(frames: Buffer[], reply: Reply): (() => void) | undefined {
     const handler = inprocBinding(ZAP_ENDPOINT)
-    if (!handler) return false
+    if (!handler) return undefined
     if (this.engine && this.handler !== handler) {
       // The handler we talked to went away and another one bound since: start afresh.
       this.engine.close(undefined)
     }
     if (!this.engine) {
       const sock = connectInproc(ZAP_ENDPOINT)
-      if (!sock) return false
+      if (!sock) return undefined
       this.handler = handler
       this.pipe = new Pipe(this, ZAP_ENDPOINT, true, 0, 0)
       this.engine = new Engine(
@@ -55,7 +60,15 @@ class ZapClient implements EngineHost, PipeOwner {
     this.pending.set(id, reply)
     // RFC 27 request: delimiter, version "1.0", request id, then the mechanism's frames.
     this.pipe!.write([Buffer.alloc(0), Buffer.from("1.0"), Buffer.from(id), ...frames])
-    return true
+    const pending = this.pending
+    return () => {
+      pending.delete(id)
+    }
+  }
+
+  /** Requests sent and neither answered nor forgotten. */
+  get waiting(): number {
+    return this.pending.size
   }
 
   /** EngineHost: the handler accepted our connection. */
@@ -94,6 +107,11 @@ class ZapClient implements EngineHost, PipeOwner {
 const client = new ZapClient()
 
 /** Asks the process's ZAP handler; see {@link ZapClient.request}. */
-export function zapRequest(frames: Buffer[], reply: Reply): boolean {
+export function zapRequest(frames: Buffer[], reply: Reply): (() => void) | undefined {
   return client.request(frames, reply)
+}
+
+/** How many ZAP requests of this process wait for their reply (for tests and diagnostics). */
+export function zapRequestsWaiting(): number {
+  return client.waiting
 }

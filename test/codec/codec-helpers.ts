@@ -141,7 +141,7 @@ const MAX_BUFFER = 2 ** 31 - 1
 export interface ModelResult {
   events: DecodedEvent[]
   /** The protocol error and the index of the octet whose arrival makes it certain. */
-  error?: { code: "ERR_ZMTP_FRAME" | "ERR_ZMTP_MSGSIZE"; at: number }
+  error?: { code: "ERR_ZMTP_FRAME" | "ERR_ZMTP_MSGSIZE" | "ERR_ZMTP_UNEXPECTED_COMMAND"; at: number }
 }
 
 /**
@@ -160,6 +160,8 @@ export function modelDecode(bytes: Buffer, limits: DecoderLimits): ModelResult {
     if (f & 0xf8) return { events, error: { code: "ERR_ZMTP_FRAME", at: i } }
     // RFC 23: MORE "SHALL be zero on command frames."
     if (f & 0x04 && f & 0x01) return { events, error: { code: "ERR_ZMTP_FRAME", at: i } }
+    // Before the handshake completes only commands are allowed: a message frame is refused on its flags.
+    if (!(f & 0x04) && limits.acceptMessages === false) return { events, error: { code: "ERR_ZMTP_UNEXPECTED_COMMAND", at: i } }
     i++
     let size: bigint
     if (f & 0x02) {

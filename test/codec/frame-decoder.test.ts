@@ -4,7 +4,7 @@
  */
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { FrameDecoder } from "../../src/codec/frame-decoder.js"
+import { FrameDecoder, type DecoderLimits } from "../../src/codec/frame-decoder.js"
 import { encodeFrame, encodeMessage, headerSize } from "../../src/codec/frame-encoder.js"
 import { ProtocolError } from "../../src/errors.js"
 import {
@@ -16,6 +16,7 @@ import {
   diffEvents,
   forEachChunking,
   hex,
+  largestAllocation,
   patterned,
   splitAt,
   type DecodedEvent,
@@ -33,9 +34,9 @@ function expectDecodes(input: Buffer, expected: DecodedEvent[]): void {
 }
 
 /** Decodes `input` three ways and checks exactly one error of `code`, due on octet `at`, after `before` events. */
-function expectFails(input: Buffer, code: string, at: number, before: DecodedEvent[] = []): void {
+function expectFails(input: Buffer, code: string, at: number, before: DecodedEvent[] = [], limits: DecoderLimits = NO_LIMITS): void {
   forEachChunking(input, (chunks, how) => {
-    const run = decodeChunks(chunks, NO_LIMITS)
+    const run = decodeChunks(chunks, limits)
     if (run.thrown !== undefined) throw new Error(`${how}: threw ${String(run.thrown)}`)
     if (run.errors.length !== 1) throw new Error(`${how}: ${run.errors.length} errors`)
     const { error, chunk } = run.errors[0]!
@@ -154,6 +155,60 @@ describe("flags that must be refused", () => {
   it("a frame declaring 2^63 (above 'a long frame has a body of 0 to 2^63-1 octets') is ERR_ZMTP_MSGSIZE", () => {
     expectFails(hex("02 8000000000000000"), "ERR_ZMTP_MSGSIZE", 8)
     expectFails(hex("02 ffffffffffffffff 41"), "ERR_ZMTP_MSGSIZE", 8)
+  })
+})
+
+describe("message frames refused (acceptMessages: false, before the handshake completes)", () => {
+  const refusing: DecoderLimits = { maxMessageSize: -1, maxCommandSize: -1, acceptMessages: false }
+
+  it("a message frame fails with ERR_ZMTP_UNEXPECTED_COMMAND on its flags octet, before its size is read", () => {
+    // RFC 23: the handshake is commands only ("the peers exchange commands"); libzmq fails the
+    // connection on a message frame there too, but only once it has read the whole frame.
+    for (const v of ["00 03 616263", "01 01 61  00 00", "02 0000000000000003 616263", "03 0000000008000000"]) {
+      expectFails(hex(v), "ERR_ZMTP_UNEXPECTED_COMMAND", 0, [], refusing)
+    }
+  })
+
+  it("commands still pass, and the first message frame after them fails on its flags octet", () => {
+    // %x04 size 6 "\x05READY", then a message frame with MORE (%x01) declaring 2^27 octets.
+    expectFails(hex("04 06 055245414459  01 ff"), "ERR_ZMTP_UNEXPECTED_COMMAND", 8, [cmd(hex("055245414459"))], refusing)
+    expectFails(hex("06 0000000000000006 055245414459  02 0000000008000000"), "ERR_ZMTP_UNEXPECTED_COMMAND", 15, [cmd(hex("055245414459"))], refusing)
+  })
+
+  it("reserved flags and MORE on a command are still ERR_ZMTP_FRAME", () => {
+    expectFails(hex("08 00"), "ERR_ZMTP_FRAME", 0, [], refusing)
+    expectFails(hex("05 00"), "ERR_ZMTP_FRAME", 0, [], refusing)
+  })
+
+  it("a refused frame declaring 2^27 octets allocates nothing for it", () => {
+    const input = hex("02 0000000008000000 6161")
+    let run: ReturnType<typeof decodeChunks> | undefined
+    const largest = largestAllocation(() => {
+      run = decodeChunks([input], refusing)
+    })
+    expect(run!.errors.map((e) => e.error.code)).toEqual(["ERR_ZMTP_UNEXPECTED_COMMAND"])
+    expect(largest).toBeLessThanOrEqual(input.length)
+  })
+
+  it("lifted from the sink's command callback (as the engine does when READY completes the handshake), the next frame passes, in the same chunk", () => {
+    const input = hex("04 06 055245414459  01 01 61  00 01 62")
+    forEachChunking(input, (chunks, how) => {
+      const limits: DecoderLimits = { maxMessageSize: -1, maxCommandSize: -1, acceptMessages: false }
+      const events: DecodedEvent[] = []
+      const d = new FrameDecoder(
+        {
+          message: (frames) => void events.push(msg(...frames)),
+          command: (body) => {
+            events.push(cmd(body))
+            limits.acceptMessages = true
+          },
+        },
+        limits,
+      )
+      for (const c of chunks) if (d.feed(c)) throw new Error(`${how}: ${d.error!.code}`)
+      const diff = diffEvents(events, [cmd(hex("055245414459")), msg(Buffer.from("a"), Buffer.from("b"))])
+      if (diff) throw new Error(`${how}: ${diff}`)
+    })
   })
 })
 

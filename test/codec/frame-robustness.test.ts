@@ -1,6 +1,7 @@
 /**
  * Property (b) of the codec issue: any byte string fed to the frame decoder yields frames, or exactly
- * one typed ProtocolError (ERR_ZMTP_FRAME or ERR_ZMTP_MSGSIZE), never an escaping exception and never
+ * one typed ProtocolError (ERR_ZMTP_FRAME or ERR_ZMTP_MSGSIZE, or ERR_ZMTP_UNEXPECTED_COMMAND for a
+ * message frame while they are refused), never an escaping exception and never
  * an allocation above the limits (DESIGN.md house rule 3, "validate before you allocate"; the
  * CVE-2019-6250 class, where a declared 64-bit size was trusted).
  *
@@ -34,7 +35,10 @@ const limitArb = fc.oneof(
   fc.constantFrom(-1, 0, 1, 255, 256, 65_536, 2 ** 31 - 1, 2 ** 32),
   fc.integer({ min: 0, max: 600 }),
 )
-const limitsArb: fc.Arbitrary<DecoderLimits> = fc.record({ maxMessageSize: limitArb, maxCommandSize: limitArb })
+const limitsArb: fc.Arbitrary<DecoderLimits> = fc.record(
+  { maxMessageSize: limitArb, maxCommandSize: limitArb, acceptMessages: fc.constantFrom(true, false, undefined) },
+  { requiredKeys: ["maxMessageSize", "maxCommandSize"] },
+)
 
 /**
  * 64-bit sizes: anything up to 2^64-1, biased to the edges (the limits, 2^31, 2^32, 2^53, 2^63,

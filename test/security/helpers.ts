@@ -1,4 +1,6 @@
 /** Helpers for the security tests: ZAP handlers, event waits, a loop over socket pairs. */
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import type { SocketEvent } from "../../src/events.js"
 import { Router } from "../../src/index.js"
 import { sleep, within } from "../helpers.js"
@@ -16,12 +18,15 @@ export interface ZapSeen {
 
 /**
  * A ZAP handler written as one writes it for libzmq: a ROUTER bound at inproc://zeromq.zap.01 that
- * answers [id, "", "1.0", requestId, status, text, userId, metadata]. `decide` picks the status.
+ * answers [id, "", "1.0", requestId, status, text, userId, metadata]. `decide` picks the status, or
+ * null for a handler that never answers that request; `delayMs` makes a slow handler (each answer
+ * goes out that long after its request, while later requests are read meanwhile).
  */
-export async function startZapHandler(decide: (req: ZapSeen) => "200" | "300" | "400" | "500") {
+export async function startZapHandler(decide: (req: ZapSeen) => "200" | "300" | "400" | "500" | null, opts: { delayMs?: number } = {}) {
   const router = new Router()
   await router.bind("inproc://zeromq.zap.01")
   const seen: ZapSeen[] = []
+  const timers = new Set<NodeJS.Timeout>()
   void (async () => {
     for await (const [id, delim, version, requestId, domain, address, identity, mechanism, ...credentials] of router) {
       const req: ZapSeen = {
@@ -35,10 +40,26 @@ export async function startZapHandler(decide: (req: ZapSeen) => "200" | "300" | 
       }
       seen.push(req)
       const status = decide(req)
-      await router.send([id!, delim!, "1.0", requestId!, status, status === "200" ? "OK" : "denied", status === "200" ? "user" : "", ""])
+      if (status === null) continue
+      const answer = [id!, delim!, "1.0", requestId!, status, status === "200" ? "OK" : "denied", status === "200" ? "user" : "", ""]
+      if (!opts.delayMs) {
+        await router.send(answer)
+        continue
+      }
+      const t = setTimeout(() => {
+        timers.delete(t)
+        if (!router.closed) void router.send(answer).catch(() => {})
+      }, opts.delayMs)
+      timers.add(t)
     }
   })()
-  return { seen, close: () => router.close() }
+  return {
+    seen,
+    close: () => {
+      for (const t of timers) clearTimeout(t)
+      router.close()
+    },
+  }
 }
 
 /** Resolves with the first event of `type` on a socket's observer. */
@@ -70,4 +91,12 @@ export async function bindLibzmqZap(handler: { bind(ep: string): Promise<void> }
       await sleep(10)
     }
   }
+}
+
+/** A garbage collector (for memory ceilings): global.gc if the process has one, else V8's, exposed at run time. */
+export function getGc(): () => void {
+  const g = (globalThis as { gc?: () => void }).gc
+  if (g) return g
+  setFlagsFromString("--expose-gc")
+  return runInNewContext("gc") as () => void
 }

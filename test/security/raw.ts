@@ -87,6 +87,34 @@ export class RawPeer {
     for (const b of bufs) this.sock.write(b)
   }
 
+  /**
+   * Floods the other side: writes the chunks `next` returns, each once the kernel took the one before,
+   * until the other side closes the connection ("closed"), stops taking octets so that one write waits
+   * `stallMs` ("stalled": it stopped reading and the socket buffers are full), or `cap` octets went out
+   * ("cap"). `pushed` counts the octets the kernel accepted: what this peer managed to make the other
+   * side receive or hold in its socket buffers.
+   */
+  async push(next: () => Buffer, cap: number, stallMs = 500): Promise<{ pushed: number; outcome: "closed" | "stalled" | "cap" }> {
+    let pushed = 0
+    while (pushed < cap) {
+      if (this.closed || this.sock.destroyed) return { pushed, outcome: "closed" }
+      const chunk = next()
+      const r = await new Promise<"ok" | "closed" | "stalled">((resolve) => {
+        const t = setTimeout(() => resolve("stalled"), stallMs)
+        this.sock.write(chunk, (err) => {
+          clearTimeout(t)
+          resolve(err ? "closed" : "ok")
+        })
+      })
+      if (r !== "ok") return { pushed, outcome: r === "closed" || this.closed ? "closed" : "stalled" }
+      pushed += chunk.length
+      // One chunk per event-loop turn: a peer in this process must not starve the other side's reads
+      // (a write the kernel takes completes without a turn of the loop).
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+    return { pushed, outcome: "cap" }
+  }
+
   /** Resolves once the other side has closed the connection. */
   waitClosed(ms = 3000): Promise<void> {
     return this.until(() => this.closed, ms, "close by the other side")
