@@ -5,23 +5,35 @@
  * separate writes: valid prefixes (partial or whole greetings, READY commands, valid traffic, ZMTP
  * 1.0/2.0 greetings) followed by garbage, oversized frames (declared sizes above maxMessageSize up to
  * 2^64-1: the CVE-2019-6250 shape, where a size near 2^64 wrapped a pointer check in libzmq 4.3.0),
- * reserved flag bits, hostile commands, truncated frames and partial multipart messages.
+ * reserved flag bits, hostile commands, truncated frames and partial multipart messages; and frames
+ * before the handshake completes (data frames and streams of MORE frames before READY, huge declared
+ * sizes whose body trickles in over many writes).
  *
  * Invariants after each case:
  * - no unhandled rejection or uncaught exception was raised (process listeners installed for the test);
  * - a stream that breaks the framing after a valid greeting (oversized frame, reserved flags, a command
- *   with MORE: RFC 23 "Framing", RFC 37) makes the subject close that connection;
+ *   with MORE: RFC 23 "Framing", RFC 37) makes the subject close that connection, and so does a data
+ *   frame after the greeting but before READY (RFC 23: the handshake is commands only);
  * - only the hostile connection goes: once it is closed the subject holds exactly the pipe of the good
  *   peer again (statistics.queues), and the good peer never saw a disconnect;
  * - every few cases, and after the last, the same subject still exchanges a message with the good peer.
  *
- * `npm test` runs FUZZ_RUNS cases in total (default 5,000, spread over the 8 subjects). A longer run:
+ * A second suite fuzzes what an unauthenticated peer may send to servers that authenticate: NULL with
+ * a ZAP domain, PLAIN and CURVE, whose ZAP handler admits only the well-behaved peer of each check
+ * and leaves every other request unanswered. Every case there is a pre-auth violation (data frames,
+ * MORE streams, huge declared frames and commands above the command limit but within the subject's
+ * 64 MiB maxMessageSize, trickled in): the subject must close the connection and hold nothing of it.
+ *
+ * `npm test` runs FUZZ_RUNS cases in total (default 5,000, spread over the 8 subjects, plus a tenth
+ * of that for the authenticating servers). A longer run:
  *   FUZZ_RUNS=100000 npx vitest run test/robustness/fuzz.test.ts
  * and FUZZ_SEED=<n> replays a reported seed (see test/robustness/README.md).
  */
 import fc from "fast-check"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Dealer, Reply, Request, Router } from "../../src/index.js"
+import { curveKeyPair, toKey } from "../../src/mechanisms/curve-keys.js"
+import { CurveClient } from "../../src/mechanisms/curve.js"
 import { bindEndpoint, cleanupIpc, recordEvents, within } from "../helpers.js"
 import {
   command,
@@ -78,6 +90,8 @@ interface Prefix {
   label: string
   bytes: Buffer
   framed: boolean
+  /** Framed, and no READY sent yet: the handshake is not complete, so no data frame may follow. */
+  preAuth?: boolean
 }
 
 const buf = (a: Uint8Array) => Buffer.from(a)
@@ -108,6 +122,7 @@ function prefixArb(type: SubjectType): fc.Arbitrary<Prefix> {
         label: `greeting(${g.major}.${g.minor} ${g.mech})`,
         bytes: greeting({ major: g.major, minor: g.minor, mechanism: g.mech, asServer: g.asServer, filler: g.filler, padding: g.padding }),
         framed: g.major >= 3 && g.mech === "NULL",
+        preAuth: g.major >= 3 && g.mech === "NULL",
       })),
     // Older protocol revisions (RFC 13, RFC 15).
     fc
@@ -174,6 +189,10 @@ interface Tail {
   bytes: Buffer
   /** Breaks the framing at once if it starts at a frame boundary. */
   violation: boolean
+  /** Breaks the handshake at once if it comes before the peer's READY (a data frame first). */
+  preAuthViolation?: boolean
+  /** Extra write boundaries inside the tail (offsets from its start): a body trickling in. */
+  pieces?: number[]
 }
 
 const tailArb: fc.Arbitrary<Tail> = fc.oneof(
@@ -223,7 +242,43 @@ const tailArb: fc.Arbitrary<Tail> = fc.oneof(
     .map((b) => ({ label: "odd-command", bytes: b, violation: false })),
   // A valid long-form small frame then a flag byte with LONG and a truncated size field.
   smallBytes(20).map((b) => ({ label: "long-small+cut-size", bytes: Buffer.concat([frame(b, { long: true }), Buffer.from([LONG, 0xff, 0xff])]), violation: false })),
+  ...preAuthTails(MAX),
 )
+
+/**
+ * Tails that an unauthenticated peer may send (issue 14): data frames and streams of MORE frames,
+ * which break a handshake that is not complete, and frames declaring more than the limits whose
+ * bodies trickle in over many writes. `maxMessage` is the subject's maxMessageSize.
+ */
+function preAuthTails(maxMessage: number): fc.Arbitrary<Tail>[] {
+  const pieces = (len: number) => fc.array(fc.integer({ min: 1, max: Math.max(1, len - 1) }), { maxLength: 40 }).map((p) => (len > 1 ? p : []))
+  const trickled = (label: string, head: Buffer, body: Buffer, violation: boolean): fc.Arbitrary<Tail> =>
+    pieces(body.length).map((p) => ({ label, bytes: Buffer.concat([head, body]), violation, preAuthViolation: true, pieces: p.map((o) => head.length + o) }))
+  const frameSize = fc.integer({ min: 0, max: Math.min(maxMessage, 300) })
+  return [
+    // Data frames where the handshake expects commands: single, multipart, long form, empty.
+    fc
+      .array(fc.record({ size: frameSize, long: fc.boolean() }), { minLength: 1, maxLength: 4 })
+      .map((fs) => ({
+        label: `data-before-ready(${fs.length})`,
+        bytes: Buffer.concat(fs.map((f, i) => frame(Buffer.alloc(f.size, 0x64), { long: f.long, more: i < fs.length - 1 }))),
+        violation: false,
+        preAuthViolation: true,
+      })),
+    // A stream of MORE frames whose message never ends (the frames piled up before issue 14).
+    fc
+      .record({ n: fc.integer({ min: 1, max: 200 }), size: fc.integer({ min: 0, max: Math.min(maxMessage, 64) }) })
+      .map(({ n, size }) => ({ label: `more-stream(${n}x${size})`, bytes: Buffer.concat(Array.from({ length: n }, () => frame(Buffer.alloc(size, 0x6d), { more: true }))), violation: false, preAuthViolation: true })),
+    // One data frame declaring a huge size, its body trickling in.
+    fc
+      .record({ size: hugeSize, more: fc.boolean(), body: fc.integer({ min: 0, max: 4096 }) })
+      .chain(({ size, more, body }) => trickled(`trickled-data(${size})`, frame(Buffer.alloc(0), { declaredSize: size, more, long: true }), Buffer.alloc(body, 0x74), size > BigInt(maxMessage))),
+    // One command declaring more than the command limit (1 MiB) but maybe within maxMessageSize, trickling in.
+    fc
+      .record({ size: fc.oneof(fc.bigInt({ min: (1n << 20n) + 1n, max: 1n << 26n }), hugeSize.filter((s) => s > 1n << 20n)), body: fc.integer({ min: 0, max: 4096 }) })
+      .chain(({ size, body }) => trickled(`trickled-command(${size})`, frame(Buffer.alloc(0), { declaredSize: size, command: true, long: true }), Buffer.alloc(body, 0x63), true)),
+  ]
+}
 
 function caseArb(type: SubjectType, transport: "tcp" | "ipc"): fc.Arbitrary<FuzzCase> {
   return fc
@@ -236,14 +291,15 @@ function caseArb(type: SubjectType, transport: "tcp" | "ipc"): fc.Arbitrary<Fuzz
     })
     .map(({ prefix, tail, trailer, cuts, ending }) => {
       const bytes = Buffer.concat([prefix.bytes, tail.bytes, trailer])
-      const offs = [...new Set(cuts.map((c) => Math.floor(c * bytes.length)).filter((o) => o > 0 && o < bytes.length))].sort((a, b) => a - b)
+      const at = [...cuts.map((c) => Math.floor(c * bytes.length)), ...(tail.pieces ?? []).map((o) => prefix.bytes.length + o)]
+      const offs = [...new Set(at.filter((o) => o > 0 && o < bytes.length))].sort((a, b) => a - b)
       return {
         label: `${prefix.label} + ${tail.label || "-"}${trailer.length ? ` + ${trailer.length} garbage` : ""} / ${offs.length + 1} writes / ${ending}`,
         bytes,
         cuts: offs,
         // resetAndDestroy is a TCP notion; on ipc the same case ends with destroy.
         ending: transport === "ipc" && ending === "reset" ? "destroy" : ending,
-        mustClose: prefix.framed && tail.violation,
+        mustClose: prefix.framed && (tail.violation || (prefix.preAuth === true && tail.preAuthViolation === true)),
       }
     })
 }
@@ -425,6 +481,118 @@ describe.each(TRANSPORTS)("connection fuzzing of connecting sockets over %s", (t
       } finally {
         subject.close()
         await listener.close()
+      }
+    },
+    60_000 + RUNS * 60,
+  )
+})
+
+/**
+ * Servers that authenticate, fuzzed with what an unauthenticated peer may send (issue 14 item 2):
+ * NULL with a ZAP domain, PLAIN and CURVE, each with a 64 MiB maxMessageSize (so only the
+ * handshake's own bound can refuse a large command) and a ZAP handler that answers nothing but the
+ * request of the well-behaved peer a check admits. A case is the mechanism's greeting, maybe its
+ * first valid command (READY, or HELLO: PLAIN then waits for ZAP, CURVE answers WELCOME), then a
+ * pre-auth tail. Invariants: no process fault; the subject closes the connection and keeps no pipe
+ * or peer for it; every few cases (and at the end) a well-behaved peer gets in and exchanges.
+ */
+describe("pre-auth fuzzing of authenticating servers", () => {
+  const RUNS = Math.max(1, Math.ceil(TOTAL_RUNS / 30))
+  const MAX_SECURED = 64 * 1024 * 1024
+  const serverKeys = curveKeyPair()
+  const goodKeys = curveKeyPair()
+  const kinds = ["NULL+ZAP", "PLAIN", "CURVE"] as const
+  type Kind = (typeof kinds)[number]
+
+  const preludeArb = (kind: Kind): fc.Arbitrary<{ label: string; bytes: Buffer }> => {
+    const mech = kind === "NULL+ZAP" ? "NULL" : kind
+    const g = greeting({ mechanism: mech })
+    const first =
+      kind === "NULL+ZAP"
+        ? fc.constant(ready({ "Socket-Type": "DEALER" }))
+        : kind === "PLAIN"
+          ? fc.tuple(smallBytes(20), smallBytes(20)).map(([u, p]) => command("HELLO", Buffer.concat([Buffer.from([u.length]), u, Buffer.from([p.length]), p])))
+          : fc.constant(null).map(() => {
+              const k = curveKeyPair()
+              return new CurveClient([["Socket-Type", "DEALER"]], toKey(k.publicKey), toKey(k.secretKey), toKey(serverKeys.publicKey)).start().send![0]!
+            })
+    return fc.option(first, { nil: undefined }).map((c) => ({ label: c ? `greeting(${mech})+first` : `greeting(${mech})`, bytes: c ? Buffer.concat([g, c]) : g }))
+  }
+
+  const caseOf = (kind: Kind) =>
+    fc
+      .record({ prelude: preludeArb(kind), tail: fc.oneof(...preAuthTails(MAX_SECURED)), cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 4 }) })
+      .map(({ prelude, tail, cuts }) => {
+        const bytes = Buffer.concat([prelude.bytes, tail.bytes])
+        const at = [...cuts.map((c) => Math.floor(c * bytes.length)), ...(tail.pieces ?? []).map((o) => prelude.bytes.length + o)]
+        return { label: `${prelude.label} + ${tail.label}`, bytes, cuts: [...new Set(at.filter((o) => o > 0 && o < bytes.length))].sort((a, b) => a - b) }
+      })
+
+  it.each(kinds)(
+    `%s server closes ${RUNS} unauthenticated connections and still admits its good peer`,
+    async (kind) => {
+      // One ZAP handler for the whole test: it admits a request only while a check expects one.
+      let admit = 0
+      const zap = new Router({ linger: 0 })
+      await zap.bind("inproc://zeromq.zap.01")
+      void (async () => {
+        for await (const [id, delim, , requestId] of zap) {
+          if (admit === 0) continue
+          admit--
+          await zap.send([id!, delim!, "1.0", requestId!, "200", "OK", "good", ""])
+        }
+      })().catch(() => {})
+      const base = { maxMessageSize: MAX_SECURED, linger: 0, zapDomain: "fuzz" }
+      const subject =
+        kind === "NULL+ZAP" ? new Router(base) : kind === "PLAIN" ? new Router({ ...base, plainServer: true }) : new Router({ ...base, curveServer: true, curveSecretKey: serverKeys.secretKey })
+      const goodPeer = () =>
+        kind === "NULL+ZAP"
+          ? new Dealer({ linger: 0 })
+          : kind === "PLAIN"
+            ? new Dealer({ linger: 0, plainUsername: "good", plainPassword: "pw" })
+            : new Dealer({ linger: 0, curveServerKey: serverKeys.publicKey, curvePublicKey: goodKeys.publicKey, curveSecretKey: goodKeys.secretKey })
+      const check = async (tag: string) => {
+        admit = 1
+        const good = goodPeer()
+        try {
+          good.connect(subject.lastEndpoint!)
+          await good.send(`q-${tag}`)
+          const [id, body] = await within(subject.receive(), 5000, `good peer's message (${tag})`)
+          expect(body!.toString()).toBe(`q-${tag}`)
+          await subject.send([id!, `a-${tag}`])
+          expect((await within(good.receive(), 5000, "answer")).map(String)).toEqual([`a-${tag}`])
+        } finally {
+          good.close()
+          admit = 0
+        }
+        expect(await settle(() => subject.statistics.peers === 0 && subject.statistics.queues.length === 0, 3000), "good peer's pipe left behind").toBe(true)
+      }
+      try {
+        await subject.bind(bindEndpoint("tcp"))
+        await check("warmup")
+        let n = 0
+        const property = fc.asyncProperty(caseOf(kind), async (c) => {
+          n++
+          const conn = await rawConnect(subject.lastEndpoint!)
+          let at = 0
+          for (const cut of [...c.cuts, c.bytes.length]) {
+            await rawWrite(conn, c.bytes.subarray(at, cut))
+            at = cut
+            await new Promise<void>((r) => setImmediate(r))
+          }
+          expect(await settle(() => conn.closed, 3000), `subject kept an unauthenticated connection after: ${c.label}`).toBe(true)
+          const clean = await settle(() => subject.statistics.peers === 0 && subject.statistics.queues.length === 0, 3000)
+          expect(clean, `subject holds state of an unauthenticated peer after: ${c.label}`).toBe(true)
+          watcher.assertNone(c.label)
+          if (n % CHECK_EVERY === 0) await check(`case${n}`)
+        })
+        await fc.assert(property, { numRuns: RUNS, seed: SEED, endOnFailure: false })
+        await check("final")
+        expect(n).toBeGreaterThanOrEqual(RUNS)
+        watcher.assertNone()
+      } finally {
+        subject.close()
+        zap.close()
       }
     },
     60_000 + RUNS * 60,

@@ -162,6 +162,28 @@ describe("an unauthenticated peer is held to one bounded frame", () => {
   }
 })
 
+describe("the one frame an unauthenticated peer may cost", () => {
+  it("a command at the 1 MiB limit, trickled in while ZAP is asked, is read once and then fails the handshake", async () => {
+    // The engine keeps reading while the ZAP request is out (a peer that leaves is noticed at once);
+    // what it reads cannot pile up: PLAIN expects no command until the handler answers.
+    const plainWaiting = TARGETS.find((t) => t.name.startsWith("PLAIN server, HELLO waiting"))!
+    const server = await startTarget(plainWaiting)
+    const r = await raw(server.lastEndpoint!)
+    await plainWaiting.prelude(r)
+    const limit = 1 << 20
+    let head: Buffer | undefined = frame(Buffer.alloc(0), { declaredSize: BigInt(limit), long: true, command: true })
+    const { pushed, outcome } = await r.push(() => {
+      const h = head
+      head = undefined
+      return h ?? CHUNK
+    }, 8 * MiB)
+    expect(outcome).toBe("closed")
+    expect(pushed).toBeGreaterThan(limit)
+    expect(pushed).toBeLessThan(4 * MiB)
+    expect(await nothingArrives(server)).toBe(true)
+  })
+})
+
 describe("200 unauthenticated peers at once", () => {
   it("every connection ends before its peer pushed 1 MiB, and the process holds less than 32 MiB more", async () => {
     const gc = getGc()
