@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import { encodeGreeting, GreetingParser } from "../codec/greeting.js"
-import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, type DecoderLimits, type DecoderSink } from "../codec/frame-decoder.js"
+import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, HANDSHAKE_MAX_COMMAND_SIZE, type DecoderLimits, type DecoderSink } from "../codec/frame-decoder.js"
 import { decodeCommand, decodeErrorReason, decodePing, encodePing, encodePong, type Metadata } from "../codec/command.js"
 import { isCompatible, type SocketTypeName } from "../codec/socket-types.js"
 import { ProtocolError, ZmtpError } from "../errors.js"
@@ -164,7 +164,7 @@ export class Engine implements DecoderSink, PipeEngine {
         // too, once read), and a command is held to the command limit whatever maxMessageSize allows.
         this.limits = {
           maxMessageSize: this.opts.maxMessageSize,
-          maxCommandSize: DEFAULT_MAX_COMMAND_SIZE,
+          maxCommandSize: HANDSHAKE_MAX_COMMAND_SIZE,
           acceptMessages: false,
         }
         this.decoder = new FrameDecoder(this, this.limits)
