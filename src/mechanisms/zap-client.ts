@@ -22,6 +22,14 @@ export const ZAP_ENDPOINT = "inproc://zeromq.zap.01"
 
 type Reply = (frames: Buffer[] | undefined) => void
 
+/**
+ * Requests that may wait unsent for a handler that does not read. Each handshake attempt of a
+ * remote peer makes one, so without a bound a handler that stopped reading would let every
+ * connection attempt cost us memory; past it, a request fails at once with a 500 (internal error).
+ */
+export const ZAP_MAX_UNSENT = 1000
+const INTERNAL_ERROR = (text: string) => [Buffer.from("500"), Buffer.from(text), Buffer.alloc(0), Buffer.alloc(0)]
+
 class ZapClient implements EngineHost, PipeOwner {
   private engine: Engine | undefined
   private handler: InprocListener | undefined
@@ -56,6 +64,13 @@ class ZapClient implements EngineHost, PipeOwner {
         ZAP_ENDPOINT,
       )
     }
+    if (this.pipe!.out.length >= ZAP_MAX_UNSENT) {
+      let forgotten = false
+      queueMicrotask(() => forgotten || reply(INTERNAL_ERROR("ZAP handler is not reading requests")))
+      return () => {
+        forgotten = true
+      }
+    }
     const id = String(this.nextId++)
     this.pending.set(id, reply)
     // RFC 27 request: delimiter, version "1.0", request id, then the mechanism's frames.
@@ -83,7 +98,7 @@ class ZapClient implements EngineHost, PipeOwner {
     this.pipe = undefined
     const waiting = [...this.pending.values()]
     this.pending.clear()
-    const internal = [Buffer.from("500"), Buffer.from("ZAP handler went away"), Buffer.alloc(0), Buffer.alloc(0)]
+    const internal = INTERNAL_ERROR("ZAP handler went away")
     for (const r of waiting) r(internal)
   }
 

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest"
 import { encodeCommand } from "../../src/codec/command.js"
 import { Dealer, Router } from "../../src/index.js"
-import { zapRequestsWaiting } from "../../src/mechanisms/zap-client.js"
+import { ZAP_ENDPOINT, ZAP_MAX_UNSENT, zapRequest, zapRequestsWaiting } from "../../src/mechanisms/zap-client.js"
 import { closeAfterEach, recordEvents, strs, until, within } from "../helpers.js"
 import { RawPeer } from "./raw.js"
 
@@ -75,5 +75,30 @@ describe("ZAP requests of handshakes that ended", () => {
     const [, body] = await within(server.receive(), 3000)
     expect(strs([body!])).toEqual(["after"])
     expect(zapRequestsWaiting()).toBe(base)
+  })
+})
+
+describe("a ZAP handler that does not read", () => {
+  it("costs at most ZAP_MAX_UNSENT queued requests: later ones fail at once with 500", async () => {
+    const handler = track(new Router({ receiveHighWaterMark: 1, linger: 0 }))
+    await handler.bind(ZAP_ENDPOINT)
+    const replies: string[] = []
+    const forgets: (() => void)[] = []
+    const credentials = [Buffer.from("domain"), Buffer.from("127.0.0.1"), Buffer.alloc(0), Buffer.from("PLAIN"), Buffer.alloc(200, 0x75), Buffer.alloc(200, 0x70)]
+    const total = ZAP_MAX_UNSENT * 3
+    for (let i = 0; i < total; i++) {
+      const f = zapRequest(credentials, (r) => replies.push(r ? r[0]!.toString() : "none"))
+      expect(f).toBeDefined()
+      forgets.push(f!)
+      // Let the client's engine write what the transport takes.
+      if (i % 100 === 0) await new Promise((r) => setImmediate(r))
+    }
+    // Every request either waits or has failed fast; none is answered (the handler reads nothing).
+    await until(() => replies.length + zapRequestsWaiting() === total, 5000, "every request accounted for")
+    // What waits is bounded: the unsent queue plus one write budget the transport took in.
+    expect(zapRequestsWaiting()).toBeLessThan(2 * ZAP_MAX_UNSENT)
+    expect(new Set(replies)).toEqual(new Set(["500"]))
+    for (const f of forgets) f()
+    expect(zapRequestsWaiting()).toBe(0)
   })
 })
