@@ -105,6 +105,32 @@ describe("frames of up to 128 octets are copied at send(): one reused buffer del
   })
 })
 
+describe("frames above 128 octets are zero-copy: each arrives as it was when written out", () => {
+  const largeSizes = [129, 130, 1000, 5000, 70000]
+  for (const awaited of [true, false]) {
+    it(`${awaited ? "awaited" : "un-awaited"}, Buffer / Uint8Array / ArrayBuffer at offsets, sizes ${largeSizes.join(", ")}: a fresh buffer per send arrives intact`, async () => {
+      const { tx, rx } = await pair("ipc")
+      const want: Buffer[] = []
+      const sent: Promise<void>[] = []
+      for (const kind of kinds) {
+        for (const size of largeSizes) {
+          const r = reusable(kind, size)
+          r.stamp(want.length)
+          want.push(r.bytes())
+          const p = tx.send(r.frame)
+          if (awaited) await p
+          else sent.push(p)
+        }
+      }
+      await Promise.all(sent)
+      for (let i = 0; i < want.length; i++) {
+        const [, body] = await within(rx.receive(), 3000, `message ${i}`)
+        expect(body!.equals(want[i]!), `message ${i}`).toBe(true)
+      }
+    })
+  }
+})
+
 describe("toFrames: copy at and below the threshold, zero-copy above it", () => {
   it("the threshold is zeromq.js's: 128 octets", () => {
     expect(COPY_THRESHOLD).toBe(128)
