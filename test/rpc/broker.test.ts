@@ -6,22 +6,13 @@
  * The flood comes from one raw DEALER (REQ-style envelope ["", topic, body]) rather than from an
  * RpcClient, so that well over 1,000 requests can wait at the broker over a single connection.
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Dealer } from "../../src/index.js"
 import { Broker, RpcClient, RpcServer } from "../../src/rpc/index.js"
 import { KIND_CALL, STATUS_ERROR, STATUS_OK, decodeReply, encodeRequest, pack, peekCallId } from "../../src/rpc/protocol.js"
-import { cleanupIpc, ipcEndpoint, sleep } from "./helpers.js"
+import { closeAfterEachAsync, ipcEndpoint, sleep } from "./helpers.js"
 
-let open: { close(): unknown }[] = []
-afterEach(async () => {
-  for (const o of open.reverse()) await o.close()
-  open = []
-  cleanupIpc()
-})
-function track<T extends { close(): unknown }>(o: T): T {
-  open.push(o)
-  return o
-}
+const track = closeAfterEachAsync()
 
 /** A DEALER speaking to the broker's ROUTER as a REQ would: ["", topic, body] out, ["", body] back. */
 async function flooder(frontend: string): Promise<Dealer> {

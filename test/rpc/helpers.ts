@@ -1,8 +1,26 @@
 /** Shared pieces of the RPC tests: a broker plus servers on fresh endpoints, torn down afterwards. */
+import { afterEach } from "vitest"
 import { Broker, RpcServer, type Handler, type RpcServerOptions } from "../../src/rpc/index.js"
 import { cleanupIpc, ipcEndpoint } from "../helpers.js"
 
 export { cleanupIpc, ipcEndpoint }
+
+/**
+ * For a test file: returns `track`, which registers anything with a (possibly async) close to be
+ * closed after each test, newest first; ipc files are removed too.
+ */
+export function closeAfterEachAsync(): <T extends { close(): unknown }>(o: T) => T {
+  let open: { close(): unknown }[] = []
+  afterEach(async () => {
+    for (const o of open.reverse()) await o.close()
+    open = []
+    cleanupIpc()
+  })
+  return (o) => {
+    open.push(o)
+    return o
+  }
+}
 
 export interface Rig {
   broker: Broker

@@ -2,22 +2,13 @@
  * RPC semantics through the founding pipeline (RpcClient REQ pool -> Broker ROUTER/DEALER Proxy ->
  * RpcServer REPs over ipc): results, typed remote errors, timeouts, casts, concurrency, topics.
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { Broker, RemoteError, RpcClient, RpcError, RpcServer, TimeoutError } from "../../src/rpc/index.js"
 import { Request } from "../../src/index.js"
 import { decodeReply, decodeRequest, encodeRequest, KIND_CALL, PROTOCOL_VERSION, pack, unpack } from "../../src/rpc/protocol.js"
-import { cleanupIpc, ipcEndpoint, rig, sleep, type Rig } from "./helpers.js"
+import { closeAfterEachAsync, ipcEndpoint, rig, sleep, type Rig } from "./helpers.js"
 
-let open: { close(): unknown }[] = []
-afterEach(async () => {
-  for (const o of open.reverse()) await o.close()
-  open = []
-  cleanupIpc()
-})
-function track<T extends { close(): unknown }>(o: T): T {
-  open.push(o)
-  return o
-}
+const track = closeAfterEachAsync()
 
 class CodedError extends Error {
   constructor(

@@ -7,19 +7,12 @@ import { afterEach, describe, expect, it, vi } from "vitest"
 import { Reply, Request } from "../../src/index.js"
 import { RemoteError, RpcClient, RpcServer, TimeoutError, type CallContext } from "../../src/rpc/index.js"
 import { KIND_CALL, decodeReply, encodeRequest } from "../../src/rpc/protocol.js"
-import { cleanupIpc, rig, sleep } from "./helpers.js"
+import { closeAfterEachAsync, rig, sleep } from "./helpers.js"
 
-let open: { close(): unknown }[] = []
-afterEach(async () => {
+afterEach(() => {
   vi.restoreAllMocks()
-  for (const o of open.reverse()) await o.close()
-  open = []
-  cleanupIpc()
 })
-function track<T extends { close(): unknown }>(o: T): T {
-  open.push(o)
-  return o
-}
+const track = closeAfterEachAsync()
 
 /** A plain REQ that sends hand-made requests, so a test picks the call ids (and so retries). */
 function rawCaller(frontend: string) {
