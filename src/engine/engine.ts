@@ -205,7 +205,7 @@ export class Engine implements DecoderSink, PipeEngine {
       // full queue pauses the transport instead; the queue may pass its mark by one chunk's worth.
       if (!this.codecCommand(body)) {
         this.inboundFull = true
-        this.socket.pause()
+        this.updateReading()
       }
       return
     }
@@ -359,9 +359,15 @@ export class Engine implements DecoderSink, PipeEngine {
   private updateReading(): void {
     if (this.state !== State.Traffic || this.finishing) return
     const hold = this.inboundFull || this.decoder?.paused === true || (this.waitingDrain && this.opts.holdInputWhileOutputBlocked === true)
+    // Only a change is passed on: this runs for every chunk read.
+    if (hold === this.readingHeld) return
+    this.readingHeld = hold
     if (hold) this.socket.pause()
     else this.socket.resume()
   }
+
+  /** True while {@link updateReading} holds the transport paused. */
+  private readingHeld = false
 
   // ---- output --------------------------------------------------------------------------------
 

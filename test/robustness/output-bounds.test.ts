@@ -54,7 +54,8 @@ const behaviours = ["pings", "requests", "messages"] as const
 it("whatever a peer that never reads sends, one connection holds at most HWM messages each way plus the write budget", async () => {
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...behaviours), fc.constantFrom("REP", "DEALER", "ROUTER"), async (behaviour, type) => {
-      const opts = { sendHighWaterMark: HWM, receiveHighWaterMark: HWM, linger: 0 }
+      // sendTimeout: a DEALER whose peer never reads would otherwise wait in send() for good.
+      const opts = { sendHighWaterMark: HWM, receiveHighWaterMark: HWM, linger: 0, sendTimeout: 100 }
       const subject = type === "REP" ? new Reply(opts) : type === "DEALER" ? new Dealer(opts) : new Router(opts)
       await subject.bind("tcp://127.0.0.1:*")
       const sock = await mutePeer(subject.lastEndpoint!)
