@@ -112,11 +112,14 @@ export class Engine implements DecoderSink, PipeEngine {
   ) {
     this.writer = mechanism.codec ? new EncryptingWriter(mechanism.codec) : new BatchWriter()
     socket.on("data", (chunk: Buffer) => this.onData(chunk))
-    socket.on("end", () => this.close(undefined))
+    socket.on("end", () => this.peerEnded())
     // A reset or broken connection is a plain disconnect, as libzmq reports it.
     socket.on("error", () => this.close(undefined))
-    socket.on("close", () => this.close(undefined))
+    socket.on("close", () => this.peerEnded())
     socket.on("drain", () => {
+      // Our output moving proves the peer alive too: a lingering close whose peer reads slowly (and
+      // so cannot answer a PING stuck behind our data) is not cut by the heartbeat.
+      if (this.finishing) this.touchInput()
       this.waitingDrain = false
       this.flush()
       this.updateReading()
@@ -342,6 +345,7 @@ export class Engine implements DecoderSink, PipeEngine {
       try {
         const err = this.decoder.resume()
         if (err) return this.close(err)
+        if (this.peerGone && !this.decoder.paused) return this.close(undefined)
         this.updateReading()
       } catch (e) {
         this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
@@ -366,6 +370,24 @@ export class Engine implements DecoderSink, PipeEngine {
     else this.socket.resume()
   }
 
+  /**
+   * The peer closed its side. What the decoder still holds (it stopped at the inbound high-water
+   * mark) was received and is delivered first: the connection closes once that is in the pipe.
+   */
+  private peerEnded(): void {
+    if (this.state === State.Traffic && this.decoder?.paused === true && !this.finishing) {
+      this.peerGone = true
+      return
+    }
+    this.close(undefined)
+  }
+
+  /** Set once a lingering close has written everything and ended its side. */
+  private ended = false
+
+  /** Set when the peer closed while the decoder held undelivered input. */
+  private peerGone = false
+
   /** True while {@link updateReading} holds the transport paused. */
   private readingHeld = false
 
@@ -373,7 +395,7 @@ export class Engine implements DecoderSink, PipeEngine {
 
   /** PipeEngine: messages wait in the pipe. Writes are gathered until the current tick ends. */
   kick(): void {
-    if (this.flushScheduled || this.waitingDrain || this.state !== State.Traffic) return
+    if (this.flushScheduled || this.waitingDrain || this.ended || this.state !== State.Traffic) return
     this.flushScheduled = true
     process.nextTick(() => {
       this.flushScheduled = false
@@ -388,7 +410,7 @@ export class Engine implements DecoderSink, PipeEngine {
 
   private flush(): void {
     const pipe = this.pipe
-    if (this.state !== State.Traffic || !pipe || this.flushing) return
+    if (this.state !== State.Traffic || !pipe || this.flushing || this.ended) return
     this.flushing = true
     const wasFull = !pipe.writable
     const w = this.writer
@@ -523,6 +545,12 @@ export class Engine implements DecoderSink, PipeEngine {
     if (lingerMs > 0) this.lingerTimer = setTimeout(() => this.close(undefined), lingerMs)
     void this.flushed().then(() => {
       if (this.state === State.Closed) return
+      // Nothing more goes out: no PING may follow our FIN (a write after end fails the socket, and
+      // closing it then could reset the connection before the peer read what we sent).
+      this.ended = true
+      clearInterval(this.heartbeatTimer)
+      clearTimeout(this.heartbeatTimeoutTimer)
+      this.heartbeatTimeoutTimer = undefined
       this.socket.end()
       // The peer answers our FIN with its own at once; do not wait for a peer that does not.
       clearTimeout(this.lingerTimer)

@@ -313,12 +313,13 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       }
     }
     pipe.handshaken = true
+    if (!this.isClosed) this.events.emit({ type: "handshake", address: engine.address })
     if (this.isClosed) {
-      // A lingering connecter got through: write the queue out, then end the connection.
+      // A lingering connecter got through (or a listener of that event closed the socket): write
+      // the queue out, then end the connection.
       queueMicrotask(() => engine.finish(this.lingerLeft()))
       return pipe
     }
-    this.events.emit({ type: "handshake", address: engine.address })
     queueMicrotask(() => this.serveSenders())
     return pipe
   }

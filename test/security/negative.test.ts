@@ -114,15 +114,27 @@ describe("CURVE server against malformed client commands", () => {
     expect(a.r.commands.map((c) => c.name)).toEqual(["WELCOME"])
   })
 
-  it("an INITIATE carrying 64 KiB of metadata (CVE-2019-13132 class) is handled: no crash, the socket serves on", async () => {
+  it("an INITIATE carrying 60 KiB of metadata (CVE-2019-13132 class) is handled: no crash, the socket serves on", async () => {
     const rep = await curveRep()
-    const { r, mech, initiate } = await toInitiate(rep, [...REQ_PROPS, ["X-Big", Buffer.alloc(64 * 1024, 0x41)]])
+    const { r, mech, initiate } = await toInitiate(rep, [...REQ_PROPS, ["X-Big", Buffer.alloc(60 * 1024, 0x41)]])
     r.send(initiate)
     const ready = await r.command(1)
     expect(ready.name).toBe("READY")
     mech.onCommand(ready)
     r.send(mech.codec.encodeMessage([Buffer.alloc(0), Buffer.from("big-meta")]))
     expect(strs(await within(rep.receive(), 3000))).toEqual(["big-meta"])
+  })
+
+  it("an INITIATE above the 64 KiB pre-auth command limit closes that connection only; the socket serves on", async () => {
+    const rep = await curveRep()
+    const { r, initiate } = await toInitiate(rep, [...REQ_PROPS, ["X-Big", Buffer.alloc(64 * 1024, 0x41)]])
+    r.send(initiate)
+    await r.waitClosed()
+    const { r: r2, mech: mech2, initiate: ok } = await toInitiate(rep)
+    r2.send(ok)
+    mech2.onCommand(await r2.command(1))
+    r2.send(mech2.codec.encodeMessage([Buffer.alloc(0), Buffer.from("after")]))
+    expect(strs(await within(rep.receive(), 3000))).toEqual(["after"])
   })
 
   it("a replayed MESSAGE closes the connection; the original is delivered once", async () => {

@@ -94,6 +94,23 @@ describe.each(transports)("%s", (transport) => {
       expect(got).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`))
     })
 
+    for (const sender of ["zmtp", "libzmq"] as const) {
+      it(`messages past the receiver's HWM that a ${sender} peer sent just before closing are all delivered`, async () => {
+        const reader = track(new Dealer({ receiveHighWaterMark: 10 }))
+        await reader.bind(bindEndpoint(transport))
+        const disconnected = new Promise<void>((r) => reader.events.on("disconnect", () => r()))
+        const peer = sender === "zmtp" ? track(new Dealer()) : ztrack(new zmq.Dealer())
+        peer.connect(reader.lastEndpoint!)
+        for (let i = 0; i < 30; i++) await peer.send(`m${i}`)
+        peer.close()
+        // The reader's engine stopped at its HWM with the rest decoded-but-held; the peer is gone.
+        await sleep(300)
+        const got = await drain(reader, 30, 500)
+        expect(got.map((m) => m[0]!.toString())).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`))
+        await within(disconnected, 5000, "disconnect after the held input was delivered")
+      })
+    }
+
     it("a REQ still takes a reply its REP sent just before it went away", async () => {
       const rep = track(new Reply())
       await rep.bind(bindEndpoint(transport))
@@ -119,6 +136,38 @@ describe.each(transports)("%s", (transport) => {
       await d.send("x")
       d.close()
       expect(strs(await within(peer.receive(), 5000, "lingered message"))).toEqual(["d", "x"])
+    })
+
+    it("a handshake listener that closes the socket (linger -1) still delivers the queue and then ends the connection", async () => {
+      const peer = track(new Router())
+      await peer.bind(bindEndpoint(transport))
+      const gone = new Promise<void>((r) => peer.events.on("disconnect", () => r()))
+      const d = new Dealer({ routingId: "d" })
+      d.events.on("handshake", () => d.close())
+      d.connect(peer.lastEndpoint!)
+      await d.send("queued")
+      expect(strs(await within(peer.receive(), 5000, "queued message"))).toEqual(["d", "queued"])
+      await within(gone, 5000, "the lingering connection ends")
+    })
+
+    it("heartbeats do not cut a lingering close to a reader paused at its HWM (our output moving is traffic)", async () => {
+      const reader = track(new Dealer({ receiveHighWaterMark: 1 }))
+      await reader.bind(bindEndpoint(transport))
+      const sender = new Dealer({ heartbeatInterval: 300 })
+      sender.connect(reader.lastEndpoint!)
+      await sender.send("hello")
+      expect(strs(await reader.receive())).toEqual(["hello"])
+      for (let i = 0; i < 30; i++) await sender.send(Buffer.alloc(512 * 1024, i))
+      sender.close()
+      let n = 0
+      reader.receiveTimeout = 5000
+      while (n < 30) {
+        const [m] = await reader.receive()
+        expect(m![0]).toBe(n)
+        n++
+        await sleep(40)
+      }
+      expect(n).toBe(30)
     })
 
     it("with linger -1 a closed socket keeps connecting until its queue is delivered (peer binds after close)", async () => {
