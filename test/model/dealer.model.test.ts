@@ -16,6 +16,10 @@
  * that had room when it was sent; none may be lost unless a peer that could have taken it closed
  * afterwards. Round-robin is checked in every stretch where the set of peers with room was constant.
  * Input is fair-queued: every message a peer sends reaches the subject once, whole, in that peer's order.
+ *
+ * Bursts ({@link SubjectBurst}) issue sends without awaiting them, beyond what the pipes can take, so
+ * that sends wait in the socket's send queue while peers come back: the case in which the send loop
+ * used to re-enter itself and send the queue's head twice (issue 14). Every send promise must settle.
  */
 import * as fc from "fast-check"
 import { describe, expect } from "vitest"
@@ -26,15 +30,19 @@ import {
   freshEndpoint,
   hwmArb,
   itModel,
+  microtasks,
   queueOf,
   sendResult,
   seqOf,
+  settled,
   takeInbound,
+  track,
   transportArb,
   tryReceive,
   waitFor,
   waitForLeave,
   whole,
+  type Tracked,
   type Transport,
 } from "./harness.js"
 
@@ -120,24 +128,97 @@ class SubjectSend implements fc.AsyncCommand<Model, Real> {
       return
     }
     expect(res, "some peer has room: the send is accepted").toBe("ok")
-    // Which away-peer queue took it, if any: exactly one when no peer is connected.
-    const grew: number[] = []
-    m.slots.forEach((s, i) => {
-      if (s.live) return
-      const q = queueOf(r.subject, s.ep)!
-      expect(q.out, `queue of away peer ${i} stays within the HWM`).toBeLessThanOrEqual(m.hwm)
-      if (q.out === s.deadQueue.length + 1) grew.push(i)
-      else expect(q.out).toBe(s.deadQueue.length)
-    })
-    expect(grew.length).toBeLessThanOrEqual(1)
-    if (live.length === 0) expect(grew.length, "with no peer connected the message waits in an away peer's queue").toBe(1)
-    if (grew.length === 1) {
-      expect(deadRoom).toContain(grew[0])
-      m.slots[grew[0]!]!.deadQueue.push(tag)
-      rec.dest = grew[0]
-    }
+    placed(m, r, rec, deadRoom)
   }
   toString = () => `send(${this.frames})x${this.count}`
+}
+
+/**
+ * After an accepted send: which away-peer queue took it, if any (exactly one when no peer is
+ * connected); that queue's peer is then its destination.
+ */
+function placed(m: Model, r: Real, rec: Model["sends"][number], deadRoom: number[]): void {
+  const grew: number[] = []
+  m.slots.forEach((s, i) => {
+    if (s.live) return
+    const q = queueOf(r.subject, s.ep)!
+    expect(q.out, `queue of away peer ${i} stays within the HWM`).toBeLessThanOrEqual(m.hwm)
+    if (q.out === s.deadQueue.length + 1) grew.push(i)
+    else expect(q.out).toBe(s.deadQueue.length)
+  })
+  expect(grew.length).toBeLessThanOrEqual(1)
+  if (rec.live.length === 0) expect(grew.length, "with no peer connected the message waits in an away peer's queue").toBe(1)
+  if (grew.length === 1) {
+    expect(deadRoom).toContain(grew[0])
+    m.slots[grew[0]!]!.deadQueue.push(rec.tag)
+    rec.dest = grew[0]
+  }
+}
+
+/**
+ * Sends issued without awaiting them, beyond what the pipes can take (issue 14: the send queue must
+ * hold many sends at once). With sendTimeout -1, `room + extra` sends go out in one synchronous
+ * stretch, `room` being what the away peers' pipes can still queue. A send is accepted at once while
+ * no earlier send waits and some peer has room (a connected one always has: a full pipe is handed
+ * to the transport first); each accepted one lands as {@link placed} says. Otherwise it waits in the
+ * send queue, in order, which happens only when every peer is away and full. Then the peers chosen
+ * by `revive` come back (the first away one if none is chosen while sends wait): the waiting sends
+ * all go to the first one back, the only peer with room, after what its pipe queued. Every promise
+ * must settle, and as accepted: no peer is lost meanwhile.
+ */
+class SubjectBurst implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly frames: number, readonly extra: number, readonly revive: boolean[]) {}
+  check = () => true
+  async run(m: Model, r: Real): Promise<void> {
+    const room = m.slots.reduce((n, s) => n + (s.live ? 0 : m.hwm - s.deadQueue.length), 0)
+    const waiting: Model["sends"] = []
+    const tracked: Tracked[] = []
+    r.subject.sendTimeout = -1
+    try {
+      for (let k = 0; k < room + this.extra; k++) {
+        const live = m.slots.flatMap((s, i) => (s.live ? [i] : []))
+        const deadRoom = m.slots.flatMap((s, i) => (!s.live && s.deadQueue.length < m.hwm ? [i] : []))
+        const cand = [...live, ...deadRoom].sort((a, b) => a - b)
+        const seq = ++m.seq
+        const tag = `d${seq}`
+        const before = r.subject.statistics.messagesOut
+        tracked.push(track(r.subject, body(tag, this.frames), tag))
+        const atOnce = r.subject.statistics.messagesOut === before + 1
+        const rec = { tag, seq, ok: true, cand, live, dest: undefined as number | undefined }
+        m.sends.push(rec)
+        if (waiting.length === 0 && cand.length > 0) {
+          expect(atOnce, `${tag}: a peer has room and no send waits before it: accepted at once`).toBe(true)
+          placed(m, r, rec, deadRoom)
+        } else {
+          expect(atOnce, `${tag}: ${waiting.length > 0 ? "a send waits before it" : "no peer has room"}: it waits`).toBe(false)
+          for (const s of m.slots) if (!s.live) expect(queueOf(r.subject, s.ep)!.out, "a waiting send is in no pipe").toBe(s.deadQueue.length)
+          waiting.push(rec)
+        }
+      }
+      await microtasks()
+      for (const t of tracked) {
+        const waits = waiting.some((w) => w.tag === t.tag)
+        expect(t.outcome, `${t.tag} ${waits ? "waits for room" : "was accepted at once"}`).toBe(waits ? undefined : "ok")
+      }
+      const away = m.slots.flatMap((s, i) => (s.live ? [] : [i]))
+      const back = away.filter((i) => this.revive[i])
+      if (waiting.length > 0 && back.length === 0) back.push(away[0]!)
+      if (waiting.length > 0) {
+        // Every other away peer's pipe is full, so the waiting sends all go to the first one back.
+        for (const w of waiting) {
+          w.cand = [back[0]!]
+          w.live = [back[0]!]
+          w.dest = back[0]
+        }
+      }
+      for (const i of back) await new PeerRevive(i).run(m, r)
+      await settled(tracked)
+      for (const t of tracked) expect(t.outcome, `${t.tag} settles as accepted`).toBe("ok")
+    } finally {
+      r.subject.sendTimeout = 0
+    }
+  }
+  toString = () => `burst(${this.frames}, room+${this.extra}, revive ${this.revive.map((b, i) => (b ? i : "")).join("")})`
 }
 
 class SubjectReceive implements fc.AsyncCommand<Model, Real> {
@@ -264,6 +345,9 @@ const commands = fc.commands(
     fc.integer({ min: 1, max: 3 }).map((n) => new SubjectSend(n)),
     fc.integer({ min: 1, max: 3 }).map((n) => new SubjectSend(n)),
     fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 8 })).map(([n, k]) => new SubjectSend(n, k)),
+    fc
+      .tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 18 }), fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }))
+      .map(([n, k, b]) => new SubjectBurst(n, k, b)),
     fc.constant(new SubjectReceive()),
     fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 2 })).map(([i, n]) => new PeerSend(i, n)),
     fc.nat(3).map((i) => new PeerDrain(i)),

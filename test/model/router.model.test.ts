@@ -17,23 +17,33 @@
  * nobody. Every received message is prefixed with the sender's routing id ("SHALL prefix the message
  * with [the] identity"), and arrives once, whole, in that peer's order. A second peer announcing a
  * routing id in use is ignored while the first holds it (libzmq without ZMQ_ROUTER_HANDOVER).
+ *
+ * Bursts ({@link RouterBurst}) issue sends without awaiting them beyond one peer's HWM, to an away
+ * "con" peer that then comes back or to a connected peer whose transport is over its budget: with
+ * mandatory they wait in the socket's send queue, in order, until there is room (issue 14: the send
+ * loop used to re-enter itself and send the queue's head twice). Every send promise must settle.
  */
 import * as fc from "fast-check"
 import { describe, expect } from "vitest"
 import { Dealer, Router } from "../../src/index.js"
 import {
+  bigBody,
   body,
   freshEndpoint,
   hwmArb,
   itModel,
+  microtasks,
   queueOf,
   sendResult,
+  settled,
   takeInbound,
+  track,
   transportArb,
   tryReceive,
   waitFor,
   waitForLeave,
   whole,
+  type Tracked,
   type Transport,
 } from "./harness.js"
 
@@ -48,7 +58,9 @@ interface Slot {
   deadQueue: string[]
   /** Tags on their way to the current connection of this peer, in order. */
   expect: string[]
-  inbound: { tag: string; definite: boolean }[]
+  /** Messages this peer sent, not yet received; `inc` is the connection (bumped when the peer closes). */
+  inbound: { tag: string; definite: boolean; inc: number }[]
+  inc: number
   sent: number
 }
 
@@ -118,6 +130,108 @@ class RouterSend implements fc.AsyncCommand<Model, Real> {
   toString = () => `send(${this.target < 0 ? "nobody" : this.target}, ${this.frames})x${this.count}`
 }
 
+/** What a send in a burst does at once: accepted (queued, or dropped), rejected, or it waits its turn. */
+type AtOnce = "ok" | "EHOSTUNREACH" | "wait"
+
+/**
+ * Sends issued without awaiting them, beyond the HWM of one peer (issue 14: the send queue must hold
+ * many sends at once), in one synchronous stretch with sendTimeout -1, then `behind`: one small send
+ * to each of those slots (skipping away "con" slots other than the target, which could wait for ever).
+ *
+ * - To an away "con" target: its pipe takes what room it has; the rest is dropped, or with
+ *   mandatory waits ("SHALL block" in the mute state, RFC 28), and every later send waits behind it,
+ *   in order. The peer then comes back: what its pipe queued arrives first, then the waiting sends.
+ * - To a connected target, with `big` messages (harness BIG: more than the write budget): the pipe
+ *   takes HWM messages; at the next one it is full and is handed to the transport, which takes one
+ *   message and is then over budget, so the pipe has room for that one more and after it none until
+ *   the transport drains (a later turn of the event loop). Beyond HWM + 1 a send is dropped, or with
+ *   mandatory waits. Small messages to a connected target are always accepted: a full pipe is
+ *   handed to the transport first.
+ * - To an unroutable id: rejected at once with mandatory (EHOSTUNREACH), else dropped.
+ * A waiting send's outcome is the one its target gives when its turn comes. Every promise settles.
+ */
+class RouterBurst implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly target: number, readonly big: boolean, readonly extra: number, readonly behind: number[]) {}
+  check = (m: Readonly<Model>) => this.target < m.slots.length
+  async run(m: Model, r: Real): Promise<void> {
+    const t = this.target < 0 ? undefined : m.slots[this.target]!
+    const big = this.big && t?.live === true
+    const routable = (x: Slot | undefined) => x !== undefined && (x.live || x.kind === "con")
+    // The burst runs from a turn of the event loop: every connected pipe has been handed to its
+    // transport (out = 0), and none was over budget (only this command sends big messages, and it
+    // ends with the transport drained).
+    await new Promise((res) => setImmediate(res))
+    const count = !routable(t) ? this.extra : t!.live ? m.hwm + (big ? 1 : 0) + this.extra : m.hwm - t!.deadQueue.length + this.extra
+    const plan: { slot: Slot | undefined; big: boolean }[] = []
+    for (let k = 0; k < count; k++) plan.push({ slot: t, big })
+    for (const j of this.behind) {
+      const x = j < 0 ? undefined : m.slots[j]
+      if (j >= m.slots.length || (x && x.kind === "con" && !x.live && x !== t)) continue
+      plan.push({ slot: x, big: false })
+    }
+    const tracked: Tracked[] = []
+    const fate: { slot: Slot | undefined; tag: string; now: AtOnce }[] = []
+    let toTarget = 0
+    r.subject.sendTimeout = -1
+    try {
+      for (const { slot: x, big: isBig } of plan) {
+        const tag = `o${++m.seq}`
+        const waiting = fate.some((f) => f.now === "wait")
+        let now: AtOnce
+        if (waiting) now = "wait"
+        else if (!routable(x)) now = m.mandatory ? "EHOSTUNREACH" : "ok"
+        else if (x!.live) {
+          // Room: below the HWM, or one more after the pipe was handed over, unless it is over budget.
+          const full = x === t && big && toTarget >= m.hwm + 1
+          now = full && m.mandatory ? "wait" : "ok"
+          if (!full) x!.expect.push(tag)
+        } else if (x!.deadQueue.length < m.hwm) {
+          now = "ok"
+          x!.deadQueue.push(tag)
+        } else now = m.mandatory ? "wait" : "ok"
+        if (x === t) toTarget++
+        const before = r.subject.statistics.messagesOut
+        const frames = isBig ? bigBody(tag) : body(tag, 1)
+        tracked.push(track(r.subject, [x?.id ?? "nobody", ...frames], tag))
+        expect(r.subject.statistics.messagesOut - before, `${tag} to ${x?.id ?? "nobody"}: ${now === "ok" ? "accepted at once" : now === "wait" ? "waits its turn" : "rejected"}`).toBe(now === "ok" ? 1 : 0)
+        if (x && x.kind === "con" && !x.live) expect(queueOf(r.subject, x.ep)!.out, `queue of away ${x.id}`).toBe(x.deadQueue.length)
+        fate.push({ slot: x, tag, now })
+      }
+      if (t && t.kind === "con" && t.live && big) {
+        expect(queueOf(r.subject, t.ep)!.out, `pipe to ${t.id} after the burst`).toBe(Math.min(toTarget, m.hwm + 1) - (toTarget > m.hwm ? 1 : 0))
+      }
+      await microtasks()
+      fate.forEach((f, k) => expect(tracked[k]!.outcome, `${f.tag} at once`).toBe(f.now === "wait" ? undefined : f.now))
+      const waits = fate.filter((f) => f.now === "wait")
+      if (waits.length > 0) {
+        // The head waits for room at the target: from the peer coming back, or the transport draining.
+        if (!t!.live) await peerUp(m, r, this.target)
+        for (const f of waits) {
+          // Its turn comes with the target connected and everything before it sent.
+          if (!routable(f.slot)) f.now = "EHOSTUNREACH"
+          else {
+            f.now = "ok"
+            f.slot!.expect.push(f.tag)
+          }
+        }
+      }
+      await settled(tracked)
+      fate.forEach((f, k) => expect(tracked[k]!.outcome, `${f.tag} settles`).toBe(f.now))
+    } finally {
+      r.subject.sendTimeout = 0
+    }
+    if (big) {
+      // The peer takes everything; then one small message, which the subject writes only once its
+      // transport drained: from here on the pipe is as before the burst.
+      await new PeerDrain(this.target).run(m, r)
+      await new RouterSend(this.target, 1, 1).run(m, r)
+      await new PeerDrain(this.target).run(m, r)
+    }
+  }
+  toString = () =>
+    `burst(${this.target < 0 ? "nobody" : this.target}, ${this.big ? "big" : "small"}, +${this.extra}, behind [${this.behind.join(",")}])`
+}
+
 class SubjectReceive implements fc.AsyncCommand<Model, Real> {
   check = () => true
   async run(m: Model, r: Real): Promise<void> {
@@ -132,7 +246,8 @@ class SubjectReceive implements fc.AsyncCommand<Model, Real> {
     expect(m.forbidden.has(tag), `${tag} came from a peer ignored for a duplicate routing id`).toBe(false)
     const i = Number(/^in(\d+):/.exec(tag)![1])
     expect(id, "ROUTER prefixes the sender's routing id").toBe(m.slots[i]!.id)
-    takeInbound(m.slots[i]!.inbound, tag)
+    // An accepted peer's every connection has a pipe of its own; a connected one keeps one pipe.
+    takeInbound(m.slots[i]!.inbound, tag, m.slots[i]!.kind === "acc" ? (x) => x.inc : undefined)
   }
   toString = () => "receive"
 }
@@ -144,7 +259,7 @@ class PeerSend implements fc.AsyncCommand<Model, Real> {
     const s = m.slots[this.slot]!
     const tag = `in${this.slot}:${++s.sent}`
     await r.peers[this.slot]!.send(body(tag, this.frames))
-    s.inbound.push({ tag, definite: true })
+    s.inbound.push({ tag, definite: true, inc: s.inc })
   }
   toString = () => `peer${this.slot}.send(${this.frames})`
 }
@@ -185,6 +300,7 @@ class PeerClose implements fc.AsyncCommand<Model, Real> {
     // In flight to a closed connection: may be lost. Queued from now on (con): kept for the next one.
     s.expect = []
     s.deadQueue = []
+    s.inc++
   }
   toString = () => `peer${this.slot}.close`
 }
@@ -227,7 +343,7 @@ class AddSlot implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real): Promise<void> {
     const i = m.slots.length
     const ep = this.kind === "con" ? await freshEndpoint(r.t) : r.bound
-    m.slots.push({ kind: this.kind, id: `${this.kind[0]}${i}`, ep, live: false, deadQueue: [], expect: [], inbound: [], sent: 0 })
+    m.slots.push({ kind: this.kind, id: `${this.kind[0]}${i}`, ep, live: false, deadQueue: [], expect: [], inbound: [], inc: 0, sent: 0 })
     r.peers.push(undefined)
     if (this.kind === "con") r.subject.connect(ep, { routingId: `c${i}` })
     if (this.live) await peerUp(m, r, i)
@@ -250,6 +366,9 @@ const commands = fc.commands(
   [
     fc.tuple(slotArb, fc.integer({ min: 1, max: 3 })).map(([i, n]) => new RouterSend(i, n, 1)),
     fc.tuple(slotArb, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 7 })).map(([i, n, k]) => new RouterSend(i, n, k)),
+    fc
+      .tuple(slotArb, fc.boolean(), fc.integer({ min: 1, max: 12 }), fc.array(slotArb, { maxLength: 4 }))
+      .map(([i, b, k, behind]) => new RouterBurst(i, b, k, behind)),
     fc.constant(new SubjectReceive()),
     fc.tuple(fc.nat(3), fc.integer({ min: 1, max: 3 })).map(([i, n]) => new PeerSend(i, n)),
     fc.nat(3).map((i) => new PeerDrain(i)),
