@@ -205,6 +205,8 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
     if (!this.immediate) {
       // libzmq with ZMQ_IMMEDIATE off: the pipe exists at once and queues while the peer is away.
       entry.pipe = this.newPipe(address, true, entry.routingId)
+      // Sends waiting for room may take the new pipe, as libzmq's do.
+      if (this.sendQueue.length > 0) queueMicrotask(() => this.serveSenders())
     }
     c.start()
   }

@@ -59,6 +59,18 @@ describe.each(transports)("%s", (transport) => {
         expect(new Set(seen).size).toBe(sends)
       })
     }
+    it("a send waiting for room takes a pipe added by a later connect()", async () => {
+      const d = track(new Dealer({ sendHighWaterMark: 1, linger: 0 }))
+      d.connect(await freeEndpoint(transport))
+      await d.send("a")
+      const b = d.send("b")
+      let settled = false
+      void b.then(() => (settled = true))
+      await sleep(50)
+      expect(settled).toBe(false)
+      d.connect(await freeEndpoint(transport))
+      await within(b, 2000, "send into the new pipe")
+    })
   })
 
   describe("what was received is delivered", () => {
