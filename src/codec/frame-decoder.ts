@@ -62,6 +62,18 @@ export const DEFAULT_MAX_COMMAND_SIZE = 1 << 20
  */
 export const HANDSHAKE_MAX_COMMAND_SIZE = 64 * 1024
 
+/**
+ * Most frames one message may have. Each frame costs an object whatever its size, so without a
+ * bound a peer streaming empty MORE frames makes us hold ~50 times what it sends, and never
+ * finishes the message (libzmq has no such limit; zmtp refuses such a message with ERR_ZMTP_MSGSIZE).
+ */
+export const MAX_MESSAGE_FRAMES = 4096
+
+/** Parts of a spanning body smaller than this are copied together instead of kept as views. */
+const SMALL_PART = 4096
+/** Size of the buffer small parts are gathered in. */
+const STAGE_SIZE = 16 * 1024
+
 export class FrameDecoder {
   private state = State.Flags
   private flags = 0
@@ -71,6 +83,12 @@ export class FrameDecoder {
   /** Parts of a body that spans chunks. */
   private parts: Buffer[] = []
   private partsLen = 0
+  /**
+   * Gathers small parts of a spanning body (a peer trickling a frame in tiny chunks would otherwise
+   * cost us a view and its chunk per few octets: hundreds of times what it sent).
+   */
+  private stage: Buffer | undefined
+  private stageLen = 0
   /** Frames of the multipart message being received. */
   private frames: Buffer[] = []
   private pending: Buffer | undefined
@@ -125,6 +143,7 @@ export class FrameDecoder {
   private fail(code: "ERR_ZMTP_FRAME" | "ERR_ZMTP_MSGSIZE" | "ERR_ZMTP_UNEXPECTED_COMMAND", message: string): ProtocolError {
     this.state = State.Failed
     this.parts = []
+    this.stage = undefined
     this.frames = []
     this.pending = undefined
     this.held = []
@@ -168,6 +187,7 @@ export class FrameDecoder {
                 if (this.sink.message(msg) === false) return this.stopAt(chunk, i)
                 break
               }
+              if (this.frames.length >= MAX_MESSAGE_FRAMES) return this.tooManyFrames()
               if (this.frames.length === 0 && this.prefix) this.frames.push(this.prefix)
               this.frames.push(body)
               if (last) {
@@ -221,15 +241,12 @@ export class FrameDecoder {
             i += want
             if (this.emit(body)) return this.stopAt(chunk, i)
           } else if (avail >= want) {
-            this.parts.push(view(chunk, i, i + want))
+            this.addPart(chunk, i, i + want)
             i += want
-            const body = Buffer.concat(this.parts, this.size)
-            this.parts = []
-            this.partsLen = 0
+            const body = this.takeBody()
             if (this.emit(body)) return this.stopAt(chunk, i)
           } else {
-            // A view: Node hands each 'data' chunk over for good, so nothing reuses it.
-            this.parts.push(chunk.subarray(i))
+            this.addPart(chunk, i, n)
             this.partsLen += avail
             i = n
           }
@@ -262,6 +279,10 @@ export class FrameDecoder {
       this.sink.command(body)
       return false
     }
+    if (this.frames.length >= MAX_MESSAGE_FRAMES) {
+      this.tooManyFrames()
+      return true
+    }
     if (this.frames.length === 0 && this.prefix) this.frames.push(this.prefix)
     this.frames.push(body)
     if (flags & FLAG_MORE) return false
@@ -270,7 +291,49 @@ export class FrameDecoder {
     return this.sink.message(msg) === false
   }
 
-  private stopAt(chunk: Buffer, i: number): undefined {
+  private tooManyFrames(): ProtocolError {
+    return this.fail("ERR_ZMTP_MSGSIZE", `message has more than ${MAX_MESSAGE_FRAMES} frames`)
+  }
+
+  /**
+   * Keeps octets [from, to) of `chunk` as part of a spanning body: a large part as a view (Node hands
+   * each 'data' chunk over for good, so nothing reuses it), a small one copied into the stage.
+   */
+  private addPart(chunk: Buffer, from: number, to: number): void {
+    const len = to - from
+    if (len >= SMALL_PART) {
+      this.flushStage()
+      this.parts.push(view(chunk, from, to))
+      return
+    }
+    if (!this.stage || this.stageLen + len > this.stage.length) {
+      this.flushStage()
+      // Never more than has arrived of this body (validate before allocate: the peer may never send
+      // what it declared), nor than it still lacks: stages grow with what arrives, up to STAGE_SIZE.
+      this.stage = Buffer.allocUnsafe(Math.max(len, Math.min(STAGE_SIZE, this.size - this.partsLen, this.partsLen + len)))
+    }
+    chunk.copy(this.stage, this.stageLen, from, to)
+    this.stageLen += len
+  }
+
+  private flushStage(): void {
+    if (this.stage && this.stageLen > 0) this.parts.push(this.stage.subarray(0, this.stageLen))
+    this.stage = undefined
+    this.stageLen = 0
+  }
+
+  /** The spanning body, joined once. */
+  private takeBody(): Buffer {
+    this.flushStage()
+    const body = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.size)
+    this.parts = []
+    this.partsLen = 0
+    return body
+  }
+
+  private stopAt(chunk: Buffer, i: number): ProtocolError | undefined {
+    // The sink's message, or a limit, may have stopped the decoder for good.
+    if (this.state === State.Failed) return this.error
     if (i < chunk.length) this.pending = chunk.subarray(i)
     else this.pending = Buffer.alloc(0)
     return undefined

@@ -6,7 +6,7 @@
 import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import { encodeGreeting, GreetingParser } from "../codec/greeting.js"
-import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, HANDSHAKE_MAX_COMMAND_SIZE, type DecoderLimits, type DecoderSink } from "../codec/frame-decoder.js"
+import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, HANDSHAKE_MAX_COMMAND_SIZE, MAX_MESSAGE_FRAMES, type DecoderLimits, type DecoderSink } from "../codec/frame-decoder.js"
 import { decodeCommand, decodeErrorReason, decodePing, encodePing, encodePong, type Metadata } from "../codec/command.js"
 import { isCompatible, type SocketTypeName } from "../codec/socket-types.js"
 import { ProtocolError, ZmtpError } from "../errors.js"
@@ -270,6 +270,7 @@ export class Engine implements DecoderSink, PipeEngine {
       throw new ProtocolError("ERR_ZMTP_MSGSIZE", `frame of ${frame.length} octets exceeds the limit of ${max}`)
     }
     const frames = this.codecFrames
+    if (frames.length >= MAX_MESSAGE_FRAMES) throw new ProtocolError("ERR_ZMTP_MSGSIZE", `message has more than ${MAX_MESSAGE_FRAMES} frames`)
     if (frames.length === 0 && this.pipe!.inboundPrefix) frames.push(this.pipe!.inboundPrefix)
     frames.push(frame)
     if (more) return true

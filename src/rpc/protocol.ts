@@ -32,6 +32,8 @@
  *   instances (their own enumerable properties) and Maps maps.
  * - a Date is the msgpack timestamp extension (type -1), the one extension the msgpack spec defines
  *   (msgpack-python reads it as msgpack.Timestamp). No other extension is written (records off).
+ * - an Error is the array [name, message, nil] and a RegExp the array [source, flags] (msgpackr's
+ *   plain forms, no extension).
  *
  * Reading: an int beyond ±2^53 becomes a BigInt (so a 64-bit id from another language keeps its
  * value, and goes back out as the same int); a float with a whole value (3.0) becomes a number
