@@ -73,6 +73,28 @@ describe.each(transports)("%s", (transport) => {
     })
   })
 
+  describe("both ways at once", () => {
+    it("two DEALERs flooding each other with readers that start late both get everything (no mutual stall)", async () => {
+      // Why only REP holds its input while its output is blocked: here both sides' outputs block
+      // while their readers wait; had each stopped reading for that, neither could go on.
+      const a = track(new Dealer({ receiveHighWaterMark: 4, sendHighWaterMark: 4 }))
+      await a.bind(bindEndpoint(transport))
+      const b = track(new Dealer({ receiveHighWaterMark: 4, sendHighWaterMark: 4 }))
+      b.connect(a.lastEndpoint!)
+      const n = 100
+      const big = Buffer.alloc(256 * 1024)
+      const flood = async (s: Dealer) => {
+        for (let i = 0; i < n; i++) await s.send(big)
+      }
+      const read = async (s: Dealer) => {
+        await sleep(300)
+        s.receiveTimeout = 5000
+        for (let i = 0; i < n; i++) await s.receive()
+      }
+      await within(Promise.all([flood(a), flood(b), read(a), read(b)]), 30_000, "both floods")
+    })
+  })
+
   describe("what was received is delivered", () => {
     it("a reader busy for 200 ms gets all 5 messages a libzmq peer sent before closing", async () => {
       const reader = track(new Dealer())
