@@ -197,7 +197,7 @@ export class Engine implements DecoderSink, PipeEngine {
       for (const f of frames) more = this.codecCommand(f)
       return more
     }
-    return this.pipe!.deliver(frames)
+    return this.pipe!.deliver(frames) || this.peerGone
   }
 
   /** DecoderSink: a command from the peer. */
@@ -346,7 +346,6 @@ export class Engine implements DecoderSink, PipeEngine {
       try {
         const err = this.decoder.resume()
         if (err) return this.close(err)
-        if (this.peerGone && !this.decoder.paused) return this.close(undefined)
         this.updateReading()
       } catch (e) {
         this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
@@ -373,12 +372,19 @@ export class Engine implements DecoderSink, PipeEngine {
 
   /**
    * The peer closed its side. What the decoder still holds (it stopped at the inbound high-water
-   * mark) was received and is delivered first: the connection closes once that is in the pipe.
+   * mark) was received and is delivered first, past the high-water mark: it is input we hold
+   * already (what was read before reading paused), so this costs nothing more, and the connection
+   * closes now rather than once the application reads.
    */
   private peerEnded(): void {
     if (this.state === State.Traffic && this.decoder?.paused === true && !this.finishing) {
       this.peerGone = true
-      return
+      try {
+        const err = this.decoder.resume()
+        if (err) return this.close(err)
+      } catch (e) {
+        return this.close(e instanceof ZmtpError ? e : new ProtocolError("ERR_ZMTP_FRAME", String(e)))
+      }
     }
     this.close(undefined)
   }
@@ -386,7 +392,7 @@ export class Engine implements DecoderSink, PipeEngine {
   /** Set once a lingering close has written everything and ended its side. */
   private ended = false
 
-  /** Set when the peer closed while the decoder held undelivered input. */
+  /** Set when the peer closed while the decoder held input: all of it is delivered, whatever the HWM. */
   private peerGone = false
 
   /** True while {@link updateReading} holds the transport paused. */
