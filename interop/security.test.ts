@@ -194,8 +194,13 @@ async function zmtpGetsNothing(sock: SubjectSocket): Promise<boolean> {
   }
 }
 
+/** Cleanup: linger 0, so that a request a refusing peer never took does not linger on. */
 function closeQuietly(...socks: (SubjectSocket | undefined)[]) {
-  for (const s of socks) if (s && !s.closed) s.close()
+  for (const s of socks) {
+    if (!s || s.closed) continue
+    ;(s as { linger: number }).linger = 0
+    s.close()
+  }
 }
 
 describeEachPeer("security", (peer, peerName) => {

@@ -127,11 +127,17 @@ export function cleanupIpc(): void {
   ipcPaths.clear()
 }
 
-/** Closes subject sockets, ignoring ones already closed. */
+/**
+ * Closes subject sockets with linger 0 (cleanup: what a refused or absent peer never took must not
+ * keep a closed socket reconnecting for the rest of the file), ignoring ones already closed.
+ */
 export function closeAll(...socks: (SubjectSocket | undefined)[]): void {
   for (const s of socks) {
     try {
-      if (s && !s.closed) s.close()
+      if (s && !s.closed) {
+        ;(s as { linger: number }).linger = 0
+        s.close()
+      }
     } catch {
       // Closing twice is not what these tests check.
     }
