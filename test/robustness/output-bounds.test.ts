@@ -13,7 +13,8 @@ import { encodeGreeting } from "../../src/codec/greeting.js"
 import { Dealer, Reply, Router } from "../../src/index.js"
 import { sleep } from "../helpers.js"
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 6)
+// Each run floods for up to 64 MiB, so it has its own knob rather than FUZZ_RUNS (tens of thousands).
+const RUNS = Number(process.env.BOUNDS_RUNS ?? 6)
 const HWM = 16
 const FRAME = 32 * 1024
 
