@@ -6,6 +6,7 @@
  */
 import { Buffer } from "node:buffer"
 import { FLAG_MORE, headerSize, writeHeader } from "../codec/frame-encoder.js"
+import type { PackedRun } from "../pipe/out-queue.js"
 
 const SLAB_SIZE = 64 * 1024
 /** Bodies up to this size are copied into the slab: cheaper than a separate writev entry. */
@@ -42,6 +43,18 @@ export class BatchWriter {
         this.segments.push(body)
       }
       this.bytes += hs + len
+    }
+  }
+
+  /** Adds a run of messages the pipe has already framed: copied with the batch when short, else one segment. */
+  addPacked(run: PackedRun): void {
+    const len = run.end - run.start
+    if (len <= COPY_LIMIT) {
+      this.reserve(len)
+      this.pos += run.buf.copy(this.slab, this.pos, run.start, run.end)
+      this.bytes += len
+    } else {
+      this.addRaw(run.bytes())
     }
   }
 

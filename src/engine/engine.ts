@@ -13,6 +13,7 @@ import { ProtocolError, ZmtpError } from "../errors.js"
 import type { Mechanism, MechanismStep } from "../mechanisms/mechanism.js"
 import { EncryptingWriter } from "../mechanisms/encrypting-writer.js"
 import type { Pipe, PipeEngine } from "../pipe/pipe.js"
+import { PackedRun } from "../pipe/out-queue.js"
 import { BatchWriter } from "./batch-writer.js"
 
 /** Settings an engine takes from its socket. */
@@ -440,9 +441,10 @@ export class Engine implements DecoderSink, PipeEngine {
         this.waitingDrain = true
         break
       }
-      const msg = pipe.takeOut()
-      if (!msg) break
-      w.addMessage(msg)
+      const item = pipe.takeOut()
+      if (item === undefined) break
+      if (item instanceof PackedRun) w.addPacked(item)
+      else w.addMessage(item)
     }
     if (w.bytes > 0) {
       const segs = w.take()

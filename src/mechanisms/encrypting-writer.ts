@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer"
 import { BatchWriter } from "../engine/batch-writer.js"
+import type { PackedRun } from "../pipe/out-queue.js"
 import type { TrafficCodec } from "./mechanism.js"
 
 /** Boxed messages smaller than this are gathered into one buffer per flush rather than one writev entry each. */
@@ -29,6 +30,11 @@ export class EncryptingWriter extends BatchWriter {
       this.gather()
       super.addRaw(wire)
     }
+  }
+
+  /** Packed messages are boxed one by one, as any other. */
+  override addPacked(run: PackedRun): void {
+    for (const m of run.messages()) this.addMessage(m)
   }
 
   override addRaw(buf: Buffer): void {

@@ -7,6 +7,7 @@
  * A pipe may outlive one engine: a connecting socket's pipe keeps what was queued while its peer was
  * away and hands it to the next engine, as libzmq does when ZMQ_IMMEDIATE is off.
  */
+import { OutQueue, type OutItem } from "./out-queue.js"
 import { Queue } from "./queue.js"
 import type { Metadata } from "../codec/command.js"
 
@@ -31,7 +32,8 @@ let nextPipeId = 1
 export class Pipe {
   /** Unique per process, for debugging and statistics. */
   readonly id = nextPipeId++
-  readonly out = new Queue<Buffer[]>()
+  /** Outbound messages; it copies small frames as they are queued (see OutQueue). */
+  readonly out = new OutQueue()
   readonly in = new Queue<Buffer[]>()
   engine: PipeEngine | undefined
   /** Routing id (ROUTER) or the peer's announced identity. */
@@ -67,7 +69,11 @@ export class Pipe {
     return this.sendHwm <= 0 || this.out.length < this.sendHwm
   }
 
-  /** Queues a message for the peer. The caller checked {@link writable}. */
+  /**
+   * Queues a message for the peer, taking ownership: frames of up to 128 octets are copied now, so
+   * the caller may reuse them at once; larger ones are referenced until written. The caller checked
+   * {@link writable}.
+   */
   write(msg: Buffer[]): void {
     this.out.push(msg)
     if (this.out.length === 1) this.engine?.kick()
@@ -84,8 +90,8 @@ export class Pipe {
     return this.writable
   }
 
-  /** Takes the next outbound message for the engine. */
-  takeOut(): Buffer[] | undefined {
+  /** Takes the next outbound message, or run of small messages already framed, for the engine. */
+  takeOut(): OutItem | undefined {
     return this.out.shift()
   }
 

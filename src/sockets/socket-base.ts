@@ -20,7 +20,7 @@ import { Queue } from "../pipe/queue.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
 import { findBound, parseEndpoint } from "../transport/endpoint.js"
 import { Listener } from "../transport/listener.js"
-import { toFrames, type Message } from "./message.js"
+import { ownFrames, toFrames, type Message } from "./message.js"
 import { SocketOptionsBase } from "./socket-options.js"
 
 interface PendingSend {
@@ -544,6 +544,9 @@ export abstract class SocketBase extends SocketOptionsBase implements EngineHost
       }
       if (this.sendTimeout === 0) return Promise.reject(zerr("EAGAIN"))
     }
+    // The message waits: its small frames are copied now, as a pipe would have copied them, so the
+    // caller may reuse its buffers once send() returns.
+    ownFrames(frames)
     return new Promise<void>((resolve, reject) => {
       const p: PendingSend = { frames, resolve, reject, timer: undefined }
       if (this.sendTimeout > 0) {

@@ -4,8 +4,10 @@
  * larger frame is referenced, not copied (zero-copy, documented in the README).
  */
 import { afterEach, describe, expect, it } from "vitest"
-import { Dealer, Router } from "../../src/index.js"
-import { COPY_THRESHOLD, toFrames, type MessageLike } from "../../src/sockets/message.js"
+import { curveKeyPair, Dealer, Router } from "../../src/index.js"
+import { COPY_THRESHOLD, ownFrames, toFrames, type MessageLike } from "../../src/sockets/message.js"
+import { OutQueue, PackedRun } from "../../src/pipe/out-queue.js"
+import { encodeMessage } from "../../src/codec/frame-encoder.js"
 import { bindEndpoint, cleanupIpc, closeAfterEach, within } from "../helpers.js"
 
 afterEach(cleanupIpc)
@@ -105,6 +107,53 @@ describe("frames of up to 128 octets are copied at send(): one reused buffer del
   })
 })
 
+describe("the copy holds on every path a small frame can take", () => {
+  it("sends that wait for a peer (no pipe yet), un-awaited, from one reused buffer", async () => {
+    const rx = track(new Router())
+    await rx.bind(bindEndpoint("tcp"))
+    const tx = track(new Dealer({ routingId: "tx" }))
+    const buf = Buffer.alloc(4)
+    const sent: Promise<void>[] = []
+    for (let i = 0; i < COUNT; i++) {
+      buf.writeUInt32BE(i)
+      sent.push(tx.send(buf))
+    }
+    buf.writeUInt32BE(0xdead)
+    tx.connect(rx.lastEndpoint!)
+    await Promise.all(sent)
+    for (let i = 0; i < COUNT; i++) {
+      const [, body] = await within(rx.receive(), 3000, `message ${i}`)
+      expect(body!.readUInt32BE(0), `message ${i}`).toBe(i)
+    }
+  })
+
+  it("CURVE (each packed message boxed on its own), un-awaited, multi-frame, from reused buffers", async () => {
+    const server = curveKeyPair()
+    const client = curveKeyPair()
+    const rx = track(new Router({ curveServer: true, curveSecretKey: server.secretKey }))
+    await rx.bind(bindEndpoint("tcp"))
+    const tx = track(new Dealer({ routingId: "tx", curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey }))
+    tx.connect(rx.lastEndpoint!)
+    const a = Buffer.alloc(4)
+    const b = Buffer.alloc(100)
+    const sent: Promise<void>[] = []
+    for (let i = 0; i < 50; i++) {
+      a.writeUInt32BE(i)
+      b.fill(i)
+      sent.push(tx.send(i % 2 ? [a, b] : a))
+    }
+    a.writeUInt32BE(0xdead)
+    b.fill(0xff)
+    await Promise.all(sent)
+    for (let i = 0; i < 50; i++) {
+      const [, x, y] = await within(rx.receive(), 5000, `message ${i}`)
+      expect(x!.readUInt32BE(0), `message ${i}`).toBe(i)
+      if (i % 2) expect(y!.equals(Buffer.alloc(100, i)), `message ${i} second frame`).toBe(true)
+      else expect(y).toBeUndefined()
+    }
+  })
+})
+
 describe("frames above 128 octets are zero-copy: each arrives as it was when written out", () => {
   const largeSizes = [129, 130, 1000, 5000, 70000]
   for (const awaited of [true, false]) {
@@ -131,35 +180,95 @@ describe("frames above 128 octets are zero-copy: each arrives as it was when wri
   }
 })
 
-describe("toFrames: copy at and below the threshold, zero-copy above it", () => {
+describe("taking ownership: copy at and below the threshold, zero-copy above it", () => {
   it("the threshold is zeromq.js's: 128 octets", () => {
     expect(COPY_THRESHOLD).toBe(128)
   })
 
   for (const kind of kinds) {
-    it(`${kind}: sizes 0..128 get private memory; 129, 130, 1024, 65536 share the caller's memory`, () => {
-      for (let size = 0; size <= 130; size++) checkSharing(kind, size)
-      for (const size of [1024, 65536]) checkSharing(kind, size)
+    it(`${kind}, queued in a pipe: sizes 0..128 get private memory; 129, 130, 1024, 65536 share the caller's memory`, () => {
+      for (let size = 0; size <= 130; size++) checkSharing(kind, size, viaOutQueue)
+      for (const size of [1024, 65536]) checkSharing(kind, size, viaOutQueue)
+    })
+    it(`${kind}, a send waiting for room (ownFrames): the same rule`, () => {
+      for (let size = 0; size <= 130; size++) checkSharing(kind, size, (m) => ownFrames(toFrames(m))[0]!)
+      for (const size of [1024, 65536]) checkSharing(kind, size, (m) => ownFrames(toFrames(m))[0]!)
     })
   }
 
-  it("strings become fresh UTF-8 buffers at any length", () => {
+  it("toFrames alone converts without copying; strings become fresh UTF-8 buffers at any length", () => {
+    const b = Buffer.from("abc")
+    expect(toFrames(b)[0]).toBe(b)
     for (const s of ["", "wörker", "工".repeat(100)]) {
       const [f] = toFrames(s)
       expect(f!.equals(Buffer.from(s, "utf8"))).toBe(true)
     }
   })
+
+  it("a pipe's queue packs runs of small messages and gives back exactly what was queued, in order", () => {
+    const q = new OutQueue()
+    const want: Buffer[][] = []
+    const scratch = Buffer.alloc(13000)
+    // Small single- and multi-frame messages (packed), with a large-frame message and a message too
+    // big to pack (many small frames) in between, all from one reused scratch buffer.
+    for (let i = 0; i < 3000; i++) {
+      let m: Buffer[]
+      if (i % 500 === 7) m = [Buffer.alloc(0), Buffer.alloc(2000, i & 0xff)]
+      else if (i % 777 === 5) m = Array.from({ length: 100 }, (_, k) => scratch.subarray(k * 100, k * 100 + 100).fill((i + k) & 0xff))
+      else {
+        const n = 1 + (i % 3)
+        m = []
+        for (let k = 0; k < n; k++) {
+          const len = (i * 7 + k * 13) % 129
+          m.push(scratch.subarray(k * 130, k * 130 + len).fill((i * 3 + k) & 0xff))
+        }
+      }
+      want.push(m.map((f) => Buffer.from(f)))
+      q.push(m)
+      scratch.fill(0xee) // the caller reuses its buffer at once
+      expect(q.length).toBe(want.length)
+    }
+    const taken: Buffer[][] = []
+    let runs = 0
+    for (let item = q.shift(); item !== undefined; item = q.shift()) {
+      if (item instanceof PackedRun) {
+        runs++
+        const ms = item.messages()
+        expect(ms.length).toBe(item.count)
+        // The run's octets are the RFC 23 framing of its messages.
+        expect(item.bytes().equals(Buffer.concat(ms.map((m) => encodeMessage(m))))).toBe(true)
+        taken.push(...ms)
+      } else taken.push(item)
+    }
+    expect(q.length).toBe(0)
+    expect(taken.length).toBe(want.length)
+    for (let i = 0; i < want.length; i++) {
+      expect(taken[i]!.length, `message ${i}`).toBe(want[i]!.length)
+      for (let k = 0; k < want[i]!.length; k++) expect(taken[i]![k]!.equals(want[i]![k]!), `message ${i} frame ${k}`).toBe(true)
+    }
+    // Packing happened: far fewer runs than messages.
+    expect(runs).toBeGreaterThan(0)
+    expect(runs).toBeLessThan(want.length / 10)
+  })
 })
 
-function checkSharing(kind: Kind, size: number): void {
+/** Queues a one-frame message in a pipe's outbound queue and returns the frame as the engine would get it. */
+function viaOutQueue(m: MessageLike): Buffer {
+  const q = new OutQueue()
+  q.push(toFrames(m))
+  const item = q.shift()!
+  return item instanceof PackedRun ? item.messages()[0]![0]! : item[0]!
+}
+
+function checkSharing(kind: Kind, size: number, own: (m: MessageLike) => Buffer): void {
   const r = reusable(kind, size)
   r.stamp(7)
-  const [f] = toFrames(r.frame)
-  expect(f!.length, `${kind} ${size}`).toBe(size)
-  expect(f!.equals(r.bytes()), `${kind} ${size} content`).toBe(true)
+  const f = own(r.frame)
+  expect(f.length, `${kind} ${size}`).toBe(size)
+  expect(f.equals(r.bytes()), `${kind} ${size} content`).toBe(true)
   if (size === 0) return
   r.stamp(8)
   // Below the threshold the frame keeps what it had at send(); above it, it sees the caller's change.
-  const shares = f!.equals(r.bytes())
+  const shares = f.equals(r.bytes())
   expect(shares, `${kind} ${size} shares the caller's memory`).toBe(size > COPY_THRESHOLD)
 }
