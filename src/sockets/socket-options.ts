@@ -1,7 +1,7 @@
 /**
  * The option surface every socket shares: zeromq.js's option properties (checked accessors from the
  * declarative table in options.ts) and the security options, whose setters also choose the mechanism
- * as libzmq's do. Behaviour lives in socket-base.ts.
+ * as libzmq's do. Behaviour lives in socket-peers.ts and socket-base.ts.
  */
 import { Context, context } from "../context.js"
 import { zerr } from "../errors.js"

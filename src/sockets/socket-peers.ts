@@ -1,0 +1,479 @@
+/**
+ * The peer side of every socket: endpoints (bind, unbind, connect, disconnect), the connections made
+ * through them and their engines, the pipe per peer, the peer side of a lingering close, and
+ * statistics. The messaging side (ordered send and receive queues, fair queuing, timeouts) is
+ * socket-base.ts, which extends this class; a socket type adds its state machine on top.
+ */
+import { Buffer } from "node:buffer"
+import type { Socket as NetSocket } from "node:net"
+import type { Metadata } from "../codec/command.js"
+import type { SocketTypeName } from "../codec/socket-types.js"
+import { socketTypeNumber } from "../codec/socket-types.js"
+import { Engine, type EngineHost } from "../engine/engine.js"
+import { ZmtpError, zerr } from "../errors.js"
+import { Observer } from "../events.js"
+import { checkOption } from "../options.js"
+import { AuthError } from "../mechanisms/mechanism.js"
+import { zapRequest } from "../mechanisms/zap-client.js"
+import { InprocConnecter, InprocListener } from "../transport/inproc.js"
+import { Pipe, type PipeOwner } from "../pipe/pipe.js"
+import { Connecter, type ConnecterHost } from "../transport/connecter.js"
+import { findBound, parseEndpoint } from "../transport/endpoint.js"
+import { Listener } from "../transport/listener.js"
+import { SocketOptionsBase } from "./socket-options.js"
+
+/** Per-socket counters, cheap to keep and readable at any time. */
+export interface SocketStatistics {
+  messagesIn: number
+  messagesOut: number
+  bytesIn: number
+  bytesOut: number
+  /** Peers with a completed handshake right now. */
+  peers: number
+  /** Queued messages per pipe, outbound and inbound. */
+  queues: { endpoint: string; out: number; in: number; connected: boolean }[]
+  reconnects: number
+  protocolErrors: number
+}
+
+export abstract class PeerSocket extends SocketOptionsBase implements EngineHost, ConnecterHost, PipeOwner {
+  /** The endpoint of the last bind or connect, resolved (`tcp://127.0.0.1:41234`), or null. */
+  lastEndpoint: string | null = null
+  /** Socket events (zeromq.js names and payloads). */
+  readonly events = new Observer()
+
+  /** This socket's type name. */
+  protected abstract readonly typeName: SocketTypeName
+  /**
+   * True for a type that answers each message on the connection it came in on (REP): its engines
+   * stop reading from a peer while output to that peer is over budget.
+   */
+  protected readonly answersEachMessage: boolean = false
+  /** Every pipe the socket uses (connected peers, and connecting ones that keep their queue). */
+  protected readonly pipes = new Set<Pipe>()
+  private readonly listeners = new Map<string, Listener>()
+  private readonly connecters = new Map<string, { connecter: Connecter; pipe: Pipe | undefined; routingId: string | null }>()
+  private readonly engines = new Set<Engine>()
+  private readonly engineOrigin = new Map<Engine, Listener | Connecter>()
+  protected isClosed = false
+  /** When a lingering close gives up (ms since the epoch); unused while linger is -1. */
+  private lingerDeadline = 0
+  private lingerTimer: NodeJS.Timeout | undefined
+  protected readonly stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
+
+  /** libzmq's numeric socket type. */
+  get type(): number {
+    return socketTypeNumber[this.typeName]
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.isClosed
+  }
+
+  abstract pipeReadable(p: Pipe): void
+  abstract pipeWritable(p: Pipe): void
+
+  // ---- endpoints -----------------------------------------------------------------------------
+
+  /** Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`). */
+  async bind(address: string): Promise<void> {
+    this.assertOpen()
+    if (typeof address === "string" && address.startsWith("inproc://")) return this.bindInproc(address)
+    let ep
+    try {
+      ep = parseEndpoint(address, true)
+    } catch (e) {
+      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      throw e
+    }
+    let l: Listener
+    try {
+      l = await Listener.open(
+        ep,
+        address,
+        (sock, listener) => this.accepted(sock, listener),
+        (error, at) => this.events.emit({ type: "accept:error", address: at, error }),
+      )
+    } catch (e) {
+      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      throw e
+    }
+    if (this.isClosed) {
+      l.close(true)
+      throw zerr("EBADF", undefined, address)
+    }
+    // Keyed by the resolved endpoint, what lastEndpoint reports; unbind also takes the bind string.
+    this.listeners.set(l.address, l)
+    this.lastEndpoint = l.address
+    this.events.emit({ type: "bind", address: l.address })
+  }
+
+  /** inproc bind: immediate, in this process's name table (src/transport/inproc.ts). */
+  private bindInproc(address: string): Promise<void> {
+    let l: InprocListener
+    try {
+      l = InprocListener.open(address, (sock, listener) => this.accepted(sock, listener as unknown as Listener))
+    } catch (e) {
+      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      return Promise.reject(e)
+    }
+    this.listeners.set(l.address, l as unknown as Listener)
+    this.lastEndpoint = l.address
+    this.events.emit({ type: "bind", address: l.address })
+    return Promise.resolve()
+  }
+
+  /**
+   * Stops listening on an endpoint and closes the connections accepted through it. The endpoint is
+   * the resolved one (lastEndpoint) or the string given to bind(); see {@link findBound}.
+   */
+  async unbind(address: string): Promise<void> {
+    this.assertOpen()
+    const key = await findBound(address, this.listeners)
+    // A host name may have been looked up in between.
+    this.assertOpen()
+    const l = key === undefined ? undefined : this.listeners.get(key)
+    if (!l) throw zerr("ENOENT", `not bound to ${address}`, address)
+    this.listeners.delete(key!)
+    l.close(true)
+    this.events.emit({ type: "close", address: l.address })
+  }
+
+  /**
+   * Connects to an endpoint; the connection is made (and remade) in the background. `routingId`
+   * (ROUTER) names this connection's peer, see {@link Router.connect}.
+   */
+  connect(address: string, options?: { routingId?: string }): void {
+    this.assertOpen()
+    // Taken first, so that it is spent on this call whatever happens next (issue 14: a connect that
+    // throws must not leave ZMQ_CONNECT_ROUTING_ID set for the next one). Nothing below registers
+    // anything before the last check has passed.
+    const routingId = this.takeConnectRoutingId(options?.routingId)
+    const inproc = typeof address === "string" && address.startsWith("inproc://")
+    const ep = inproc ? undefined : parseEndpoint(address, false)
+    if (this.connecters.has(address)) return
+    const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
+    const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId }
+    this.connecters.set(address, entry)
+    this.lastEndpoint = address
+    if (!this.immediate) {
+      // libzmq with ZMQ_IMMEDIATE off: the pipe exists at once and queues while the peer is away.
+      entry.pipe = this.newPipe(address, true, entry.routingId)
+      // Sends waiting for room may take the new pipe, as libzmq's do.
+      if (this.pendingSends > 0) queueMicrotask(() => this.serveSenders())
+    }
+    c.start()
+  }
+
+  /** Stops connecting to an endpoint, closes its connection and drops what was queued for it. */
+  disconnect(address: string): void {
+    this.assertOpen()
+    const entry = this.connecters.get(address)
+    if (!entry) throw zerr("ENOENT", `not connected to ${address}`, address)
+    this.connecters.delete(address)
+    entry.connecter.stop()
+    for (const [e, origin] of this.engineOrigin) if (origin === entry.connecter) e.close(undefined)
+    if (entry.pipe) this.removePipe(entry.pipe)
+  }
+
+  // ---- connections ---------------------------------------------------------------------------
+
+  private accepted(sock: NetSocket, l: Listener): void {
+    if (this.isClosed) return void sock.destroy()
+    this.events.emit({ type: "accept", address: l.address })
+    // A listener of that event may have closed the socket.
+    if (this.isClosed) return void sock.destroy()
+    this.startEngine(sock, l, l.address)
+  }
+
+  /** ConnecterHost. */
+  connected(sock: NetSocket, c: Connecter): void {
+    this.startEngine(sock, c, c.address)
+  }
+
+  /** ConnecterHost. */
+  connectEvent(type: "connect" | "connect:delay" | "connect:retry" | "close", address: string, interval?: number, error?: Error): void {
+    // A lingering connecter goes on after close; the socket's events ended with "end".
+    if (this.isClosed) return
+    if (type === "connect:retry") this.stats.reconnects++
+    const ev: { type: typeof type; address: string; interval?: number; error?: Error } = { type, address }
+    if (interval !== undefined) ev.interval = interval
+    if (error !== undefined) ev.error = error
+    this.events.emit(ev)
+  }
+
+  private startEngine(sock: NetSocket, origin: Listener | Connecter, address: string): void {
+    const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
+    // The option holds the routing id's octets (a string option is UTF-8, as in zeromq.js).
+    const identity = (this.opts.routingId as Buffer | null) ?? Buffer.alloc(0)
+    if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") {
+      props.push(["Identity", identity])
+    }
+    let mechanism
+    try {
+      mechanism = this.security.create(props, {
+        domain: this.security.zapDomain,
+        address: sock.remoteAddress ?? "",
+        identity,
+      })
+    } catch (e) {
+      // A CURVE socket without its keys cannot handshake (libzmq fails it the same way).
+      sock.destroy()
+      this.events.emit({ type: "handshake:error:other", address, error: e as ZmtpError })
+      return
+    }
+    const engine = new Engine(
+      sock,
+      mechanism,
+      {
+        zap: zapRequest,
+        socketType: this.typeName,
+        maxMessageSize: this.maxMessageSize,
+        handshakeInterval: this.handshakeInterval,
+        heartbeatInterval: this.heartbeatInterval,
+        heartbeatTimeout: this.heartbeatTimeout,
+        heartbeatTimeToLive: this.heartbeatTimeToLive,
+        holdInputWhileOutputBlocked: this.answersEachMessage,
+      },
+      this,
+      address,
+    )
+    this.engines.add(engine)
+    this.engineOrigin.set(engine, origin)
+  }
+
+  /** EngineHost: the peer completed its handshake. */
+  engineReady(engine: Engine, peer: Metadata): Pipe | ZmtpError {
+    const origin = this.engineOrigin.get(engine)
+    if (!origin || (this.isClosed && !this.lingersFor(engine))) return zerr("EBADF")
+    let pipe: Pipe
+    if (origin instanceof Connecter) {
+      const entry = this.connecters.get(origin.address)
+      if (!entry) return zerr("EBADF")
+      const fresh = !entry.pipe
+      pipe = entry.pipe ?? this.newPipe(origin.address, true, entry.routingId)
+      pipe.peer = peer
+      const refused = this.pipeHandshaken(pipe, peer)
+      if (refused) {
+        if (fresh) this.removePipe(pipe)
+        return refused
+      }
+      entry.pipe = pipe
+    } else {
+      pipe = this.newPipe(origin.address, false)
+      pipe.peer = peer
+      const refused = this.pipeHandshaken(pipe, peer)
+      if (refused) {
+        this.removePipe(pipe)
+        return refused
+      }
+    }
+    pipe.handshaken = true
+    if (!this.isClosed) this.events.emit({ type: "handshake", address: engine.address })
+    if (this.isClosed) {
+      // A lingering connecter got through (or a listener of that event closed the socket): write
+      // the queue out, then end the connection.
+      queueMicrotask(() => engine.finish(this.lingerLeft()))
+      return pipe
+    }
+    queueMicrotask(() => this.serveSenders())
+    return pipe
+  }
+
+  /** EngineHost: the connection is gone. */
+  engineClosed(engine: Engine, error: ZmtpError | undefined, handshaken: boolean): void {
+    this.engines.delete(engine)
+    const origin = this.engineOrigin.get(engine)
+    this.engineOrigin.delete(engine)
+    this.stats.bytesIn += engine.bytesIn
+    this.stats.bytesOut += engine.bytesOut
+    const pipe = engine.attachedPipe
+    if (error && error.code.startsWith("ERR_ZMTP")) this.stats.protocolErrors++
+    if (this.isClosed) {
+      const entry = origin instanceof Connecter ? this.connecters.get(origin.address) : undefined
+      if (entry && entry.connecter === origin) {
+        // Lingering: while the queue is not written out, connect again.
+        if (entry.pipe && entry.pipe.out.length > 0) return origin.retry()
+        origin.stop()
+        this.connecters.delete(origin.address)
+        if (this.connecters.size === 0) clearTimeout(this.lingerTimer)
+      }
+      if (pipe) this.removePipe(pipe)
+      return
+    }
+    // libzmq reports a failed handshake as handshake:error:* then disconnect: a connection lost or
+    // timed out mid-handshake as :other (stream_engine_base::error, "no detail"); a peer refused for
+    // its socket type only as disconnect.
+    if (!handshaken && error?.code !== "ERR_ZMTP_SOCKET_TYPE") {
+      const other = !error || error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
+      const type = error instanceof AuthError ? "handshake:error:auth" : other ? "handshake:error:other" : "handshake:error:protocol"
+      this.events.emit({ type, address: engine.address, error: error ?? zerr("ECONNRESET", "connection closed during the handshake", engine.address) })
+    }
+    this.events.emit({ type: "disconnect", address: engine.address })
+    if (origin instanceof Connecter) {
+      const entry = this.connecters.get(origin.address)
+      if (!entry) return
+      // With ZMQ_IMMEDIATE a connecting pipe lives only while connected; otherwise it keeps its
+      // queue for the next connection, as libzmq's does.
+      if (pipe && entry.pipe === pipe && this.immediate) {
+        entry.pipe = undefined
+        this.removePipe(pipe)
+      }
+      origin.retry()
+    } else if (pipe) {
+      this.removePipe(pipe)
+    }
+  }
+
+  private newPipe(endpoint: string, outbound: boolean, connectRoutingId: string | null = null): Pipe {
+    const p = new Pipe(this, endpoint, outbound, this.sendHighWaterMark, this.receiveHighWaterMark)
+    p.presetRoutingId = connectRoutingId
+    this.pipes.add(p)
+    // ZMQ_PROBE_ROUTER: an empty message goes first on every new pipe, ahead of anything the user sends.
+    if (this.probeRouter) p.write([Buffer.alloc(0)])
+    this.pipeAdded(p)
+    return p
+  }
+
+  /**
+   * Takes a pipe out of use: nothing more is routed to it and its outbound queue is dropped. What it
+   * already received stays readable until the application takes it (the pipe leaves the
+   * fair-queuing list once empty), as libzmq's pipes terminate with delay. RFC 28 says DEALER and
+   * ROUTER "SHALL destroy [the] double queue ... and SHALL discard any messages it contains"; we
+   * follow libzmq and lose no data (README, migration table).
+   */
+  private removePipe(p: Pipe): void {
+    if (p.closed) return
+    p.closed = true
+    this.pipes.delete(p)
+    p.out.clear()
+    // A connecter keeps its pipe across reconnects: never hand a removed one (ROUTER handover) to
+    // the next connection.
+    if (p.outbound) for (const entry of this.connecters.values()) if (entry.pipe === p) entry.pipe = undefined
+    this.pipeClosed(p)
+    this.pipeRemoved(p)
+  }
+
+  /** Drops a peer: closes its connection and its pipe (ROUTER handover). */
+  protected dropPeer(p: Pipe): void {
+    const e = p.engine
+    this.removePipe(p)
+    if (e instanceof Engine) e.close(undefined)
+  }
+
+  /**
+   * The routing id for one connect() call: `given` if there is one (checked like the option), else
+   * the connectRoutingId option. Either way the option is cleared, so it never reaches a later call.
+   * Returned as the octets' latin1 string, the ROUTER's routing key (Pipe.presetRoutingId).
+   */
+  private takeConnectRoutingId(given: string | undefined): string | null {
+    const preset = this.opts.connectRoutingId as Buffer | null
+    this.opts.connectRoutingId = null
+    const id = given === undefined ? preset : (checkOption("connectRoutingId", given) as Buffer | null)
+    return id === null ? null : id.toString("latin1")
+  }
+
+  /**
+   * The peer side of close(): listeners stop; a connected peer's queue is written out for up to
+   * `linger` ms, a connecting pipe with queued messages keeps its connecter; everything else goes.
+   */
+  protected closeEndpoints(): void {
+    for (const l of this.listeners.values()) {
+      l.close(false)
+      this.events.emit({ type: "close", address: l.address })
+    }
+    this.listeners.clear()
+    // Lingering, as libzmq: what pipes hold is still delivered for up to `linger` ms (-1: until it
+    // is). A connected peer's pipe is written out; a connecting pipe with queued messages keeps its
+    // connecter, which goes on connecting and reconnecting until the queue is written.
+    const keep = this.linger !== 0
+    if (keep && this.linger > 0) this.lingerDeadline = Date.now() + this.linger
+    for (const [address, entry] of this.connecters) {
+      if (keep && entry.pipe !== undefined && entry.pipe.out.length > 0) continue
+      entry.connecter.stop()
+      this.connecters.delete(address)
+    }
+    const lingering = new Set<Pipe>()
+    for (const entry of this.connecters.values()) lingering.add(entry.pipe!)
+    for (const e of [...this.engines]) {
+      const p = e.attachedPipe
+      if (keep && e.ready && p) {
+        lingering.add(p)
+        e.finish(this.lingerLeft())
+      } else if (!this.lingersFor(e)) {
+        e.close(undefined)
+      }
+    }
+    for (const p of [...this.pipes]) if (!lingering.has(p)) this.removePipe(p)
+    if (this.connecters.size > 0 && this.linger > 0) {
+      this.lingerTimer = setTimeout(() => this.endLinger(), this.linger)
+    }
+  }
+
+  /** ms of linger left for an engine that starts finishing now (-1: no limit). */
+  private lingerLeft(): number {
+    if (this.linger < 0) return -1
+    return Math.max(1, this.lingerDeadline - Date.now())
+  }
+
+  /** True if a closed socket still waits on this engine's connecter to deliver a queue. */
+  private lingersFor(e: Engine): boolean {
+    const origin = this.engineOrigin.get(e)
+    return origin instanceof Connecter && this.connecters.get(origin.address)?.connecter === origin
+  }
+
+  /** The linger time ran out: whatever is still undelivered is dropped. */
+  private endLinger(): void {
+    for (const { connecter } of this.connecters.values()) connecter.stop()
+    this.connecters.clear()
+    for (const e of [...this.engines]) e.close(undefined)
+    for (const p of [...this.pipes]) this.removePipe(p)
+  }
+
+  /** Statistics: messages and bytes in and out, peers, queue depths, reconnects, protocol errors. */
+  get statistics(): SocketStatistics {
+    let bytesIn = this.stats.bytesIn
+    let bytesOut = this.stats.bytesOut
+    let peers = 0
+    for (const e of this.engines) {
+      bytesIn += e.bytesIn
+      bytesOut += e.bytesOut
+      if (e.ready) peers++
+    }
+    return {
+      messagesIn: this.stats.messagesIn,
+      messagesOut: this.stats.messagesOut,
+      bytesIn,
+      bytesOut,
+      peers,
+      queues: [...this.pipes].map((p) => ({ endpoint: p.endpoint, out: p.out.length, in: p.in.length, connected: p.engine !== undefined })),
+      reconnects: this.stats.reconnects,
+      protocolErrors: this.stats.protocolErrors,
+    }
+  }
+
+  protected assertOpen(): void {
+    if (this.isClosed) throw zerr("EBADF")
+  }
+
+  // ---- hooks for socket types ----------------------------------------------------------------
+
+  /** A pipe joined the socket (a connecting pipe before its handshake, an accepted one after). */
+  protected pipeAdded(_p: Pipe): void {}
+  /** A pipe's peer completed its handshake. Return an error to refuse the peer (nothing it sent is delivered). */
+  protected pipeHandshaken(_p: Pipe, _peer: Metadata): ZmtpError | undefined {
+    return undefined
+  }
+  /** A pipe left the socket for good. */
+  protected pipeRemoved(_p: Pipe): void {}
+
+  // ---- what the messaging layer (socket-base.ts) provides --------------------------------------
+
+  /** Sends accepted by send() and still waiting their turn. */
+  protected abstract get pendingSends(): number
+  /** Tries the waiting sends again (a pipe joined or got room). */
+  protected abstract serveSenders(): void
+  /** A pipe left the socket: the messaging layer forgets it (and, once closed, what it still held). */
+  protected abstract pipeClosed(p: Pipe): void
+}
