@@ -87,6 +87,10 @@ export function ownFrames(frames: Buffer[]): Buffer[] {
   return frames
 }
 
+/**
+ * A pipe's outbound queue (see the file header): {@link push} takes ownership of a message, the
+ * engine takes items back with {@link shift}; {@link length} counts messages, a run each of its own.
+ */
 export class OutQueue {
   private readonly items = new Queue<OutItem>()
   /** Messages queued (a run counts each of its messages). */

@@ -4,11 +4,12 @@
  * larger frame is referenced, not copied (zero-copy, documented in the README).
  */
 import { afterEach, describe, expect, it } from "vitest"
-import { curveKeyPair, Dealer, Router } from "../../src/index.js"
+import * as zmq from "zeromq"
+import { curveKeyPair, Dealer, Reply, Request, Router } from "../../src/index.js"
 import { COPY_THRESHOLD, ownFrames, toFrames, type MessageLike } from "../../src/sockets/message.js"
 import { OutQueue, PackedRun } from "../../src/pipe/out-queue.js"
 import { encodeMessage } from "../../src/codec/frame-encoder.js"
-import { bindEndpoint, cleanupIpc, closeAfterEach, within } from "../helpers.js"
+import { bindEndpoint, cleanupIpc, closeAfterEach, freeEndpoint, ipcEndpoint, within } from "../helpers.js"
 
 afterEach(cleanupIpc)
 const track = closeAfterEach()
@@ -152,6 +153,145 @@ describe("the copy holds on every path a small frame can take", () => {
       else expect(y).toBeUndefined()
     }
   })
+})
+
+/**
+ * What one message of {@link pathMessage} carries: a reused small frame stamped with `i`, an empty
+ * frame, a string, and every third message a fresh large frame (zero-copy, never modified).
+ */
+function pathMessage(small: Buffer, i: number): MessageLike[] {
+  stampInto(small, i)
+  const m: MessageLike[] = [small, Buffer.alloc(0), `s${i}`]
+  if (i % 3 === 0) m.push(Buffer.alloc(300, i))
+  return m
+}
+
+function checkPathMessage(m: Buffer[], i: number, what: string): void {
+  expect(m.length, `${what} message ${i}: frames`).toBe(i % 3 === 0 ? 4 : 3)
+  expect(m[0]!.equals(expected(m[0]!.length, i)), `${what} message ${i}: small frame ${m[0]!.toString("hex")}`).toBe(true)
+  expect(m[1]!.length, `${what} message ${i}: empty frame`).toBe(0)
+  expect(m[2]!.toString(), `${what} message ${i}: string`).toBe(`s${i}`)
+  if (i % 3 === 0) expect(m[3]!.equals(Buffer.alloc(300, i)), `${what} message ${i}: large frame`).toBe(true)
+}
+
+describe("every send path takes ownership of small frames (ROUTER, REQ, REP; at once and waiting; inproc)", () => {
+  it("ROUTER to a connected DEALER, un-awaited, tcp and inproc", async () => {
+    for (const ep of ["tcp://127.0.0.1:*", "inproc://ownership-router"]) {
+      const router = track(new Router())
+      await router.bind(ep)
+      const dealer = track(new Dealer({ routingId: "d" }))
+      dealer.connect(router.lastEndpoint!)
+      await dealer.send("hello")
+      await within(router.receive(), 3000, "hello")
+      const small = Buffer.alloc(6)
+      const sent = Array.from({ length: COUNT }, (_, i) => router.send(["d", ...pathMessage(small, i)]))
+      stampInto(small, 0xdead)
+      await Promise.all(sent)
+      for (let i = 0; i < COUNT; i++) checkPathMessage(await within(dealer.receive(), 3000, `${ep} ${i}`), i, ep)
+    }
+  })
+
+  it("ROUTER mandatory waiting for room (HWM 1, the peer not up yet), un-awaited", async () => {
+    const ep = await freeEndpoint("tcp")
+    const router = track(new Router({ mandatory: true, sendHighWaterMark: 1 }))
+    router.connect(ep, { routingId: "peer" })
+    const small = Buffer.alloc(6)
+    const sent = Array.from({ length: COUNT }, (_, i) => router.send(["peer", ...pathMessage(small, i)]))
+    stampInto(small, 0xdead)
+    const peer = track(new Dealer())
+    await peer.bind(ep)
+    await within(Promise.all(sent), 3000, "sends")
+    for (let i = 0; i < COUNT; i++) checkPathMessage(await within(peer.receive(), 3000, `message ${i}`), i, "mandatory")
+  })
+
+  it("REQ waiting for a pipe (sent before connect), then at once; REP replies from one reused buffer", async () => {
+    const rep = track(new Reply())
+    await rep.bind("tcp://127.0.0.1:*")
+    const req = track(new Request())
+    const small = Buffer.alloc(6)
+    for (let i = 0; i < COUNT; i++) {
+      const sent = req.send(pathMessage(small, i))
+      stampInto(small, 0xdead)
+      if (i === 0) req.connect(rep.lastEndpoint!)
+      await sent
+      checkPathMessage(await within(rep.receive(), 3000, `request ${i}`), i, "request")
+      const replied = rep.send(pathMessage(small, i + 100))
+      stampInto(small, 0xbeef)
+      await replied
+      checkPathMessage(await within(req.receive(), 3000, `reply ${i}`), i + 100, "reply")
+    }
+  })
+})
+
+/**
+ * The frames of flood message `i`: sizes around the copy threshold (127, 128, 129), the short/long
+ * size boundary (255, 256) and the pipe's packing limit (4096 encoded octets: 2,048 empty frames
+ * or 32 of 126 octets pack; 2,049 empty frames or 32 of 128 octets do not), interleaved. Messages
+ * of 30 frames of 100 octets make packed runs above the engine's 2 KiB copy limit, which go to the
+ * transport as views into the pipe's slab while the pipe takes more messages.
+ */
+function floodSizes(i: number): number[] {
+  const many = Array<number>(30).fill(100)
+  const shapes: number[][] = [[0], [1], [16], [127], [128], many, [129], [255], [256], many, [4096], [4, 128, 0, 129, 16], [127, 128]]
+  const packLimit: number[][] = [Array(2048).fill(0), Array(2049).fill(0), Array(32).fill(126), Array(32).fill(128)]
+  // Now and then a large frame, so that the kernel's buffers fill and the transport holds views.
+  if (i % 100 === 99) return [256 * 1024]
+  return i % 50 === 49 ? packLimit[(i / 50) % packLimit.length | 0]! : shapes[(i * 7) % shapes.length]!
+}
+
+/** Fills frame k of message i with its own pattern; small frames come from one reused scratch buffer. */
+function floodMessage(scratch: Buffer, i: number): Buffer[] {
+  let off = 0
+  return floodSizes(i).map((n, k) => {
+    let f: Buffer
+    if (n <= COPY_THRESHOLD) {
+      f = scratch.subarray(off, off + n)
+      off += n
+    } else f = Buffer.alloc(n)
+    for (let j = 0; j < n; j++) f[j] = (i * 31 + k * 7 + j) & 0xff
+    return f
+  })
+}
+
+describe("un-awaited floods reach libzmq byte for byte and in order", () => {
+  for (const [hwm, curve, transport] of [[1, false, "tcp"], [7, false, "ipc"], [1000, false, "tcp"], [1000, false, "ipc"], [1000, true, "tcp"]] as const) {
+    it(`HWM ${hwm}, ${transport}${curve ? ", CURVE" : ""}: sizes around 128, 256 and the packing limit, from a reused buffer`, async () => {
+      const server = curveKeyPair()
+      const client = curveKeyPair()
+      // A small receive HWM: libzmq stops reading while the test has not taken its messages yet.
+      const rx = track(new zmq.Router({ linger: 0, receiveHighWaterMark: 10, ...(curve ? { curveServer: true, curveSecretKey: server.secretKey } : {}) }))
+      await rx.bind(transport === "ipc" ? ipcEndpoint() : "tcp://127.0.0.1:*")
+      const tx = track(
+        new Dealer({
+          sendHighWaterMark: hwm,
+          ...(curve ? { curveServerKey: server.publicKey, curvePublicKey: client.publicKey, curveSecretKey: client.secretKey } : {}),
+        }),
+      )
+      tx.connect(rx.lastEndpoint!)
+      const N = 1200
+      const scratch = Buffer.alloc(8192)
+      const sent: Promise<void>[] = []
+      for (let i = 0; i < N; i++) {
+        sent.push(tx.send(floodMessage(scratch, i)))
+        scratch.fill(0xee)
+      }
+      const check = (async () => {
+        for (let i = 0; i < N; i++) {
+          const [, ...m] = await within(rx.receive(), 5000, `message ${i}`)
+          const sizes = floodSizes(i)
+          expect(m.length, `message ${i}: frames`).toBe(sizes.length)
+          for (let k = 0; k < sizes.length; k++) {
+            const f = m[k]!
+            expect(f.length, `message ${i} frame ${k}: length`).toBe(sizes[k])
+            for (let j = 0; j < f.length; j++) {
+              if (f[j] !== ((i * 31 + k * 7 + j) & 0xff)) expect.fail(`message ${i} frame ${k} octet ${j}: ${f[j]}`)
+            }
+          }
+        }
+      })()
+      await Promise.all([check, within(Promise.all(sent), 10000, "sends")])
+    })
+  }
 })
 
 describe("frames above 128 octets are zero-copy: each arrives as it was when written out", () => {
