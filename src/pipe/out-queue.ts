@@ -25,7 +25,7 @@ export const COPY_THRESHOLD = 128
 /** A message packs only if its encoded size is at most this; a larger one keeps its frames. */
 const PACK_LIMIT = 4096
 /** First slab of a queue; each further slab is twice the last, up to {@link SLAB_MAX}. */
-const SLAB_MIN = 1024
+const SLAB_MIN = 256
 const SLAB_MAX = 64 * 1024
 /** Once drained, a queue gives up a slab larger than this, so an idle peer pins little memory. */
 const SLAB_KEEP = 4096
