@@ -2,7 +2,7 @@
  * Socket events, with zeromq.js v6's names and payloads (`sock.events`): an observer that is both an
  * event emitter (`on`, `off`) and an async iterable / `receive()` source.
  */
-import type { ZmtpError } from "./errors.js"
+import { zerr, type ZmtpError } from "./errors.js"
 
 /** Event names as zeromq.js reports them. */
 export type EventType =
@@ -23,7 +23,11 @@ export type EventType =
   | "handshake:error:other"
   | "unknown"
 
-/** One event. `interval` comes with connect:retry; `error` with the error events. */
+/**
+ * One event, shaped as zeromq.js's: `address` as libzmq's monitor names the endpoint (absent for
+ * `end`, and for the `close` of a tcp bind that failed), `interval` with connect:retry, `error` (with
+ * `code`, and `errno` for a libzmq errno) with the error events.
+ */
 export interface SocketEvent {
   type: EventType
   address?: string
@@ -62,7 +66,7 @@ export class Observer implements AsyncIterable<SocketEvent> {
   receive(): Promise<SocketEvent> {
     const e = this.buffered.shift()
     if (e) return Promise.resolve(e)
-    if (this.ended) return Promise.reject(Object.assign(new Error("Socket is closed"), { code: "EBADF" }))
+    if (this.ended) return Promise.reject(zerr("EBADF"))
     return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
   }
 
@@ -94,7 +98,7 @@ export class Observer implements AsyncIterable<SocketEvent> {
     }
     if (e.type === "end") {
       this.ended = true
-      for (const w of this.waiters.splice(0)) w.reject(Object.assign(new Error("Socket is closed"), { code: "EBADF" }))
+      for (const w of this.waiters.splice(0)) w.reject(zerr("EBADF"))
     }
   }
 }

@@ -17,6 +17,28 @@ export { z85Encode, z85Decode } from "./mechanisms/z85.js"
 export type { SocketOptions, RequestOptions, RouterOptions, ContextOptions } from "./options.js"
 export { Context, context } from "./context.js"
 
-/** The ZMTP protocol version zmtp speaks (and announces in its greeting). */
-export const version = "3.1"
+/**
+ * The libzmq version whose behaviour zmtp follows, in zeromq.js's `version` format: code that gates
+ * features on `semver.satisfies(zmq.version, ">= 4.2")` works unchanged. zmtp speaks ZMTP 3.1 (RFC
+ * 37) on the wire, as libzmq 4.3 does; its own release is {@link zmtpVersion}.
+ */
+export const version = "4.3.5"
+
+/** zmtp's own version, as in its package.json (a test keeps the two equal). */
+export const zmtpVersion = "0.1.0"
+
+/**
+ * What this build can do, with zeromq.js's keys. `ipc` where Unix domain sockets exist (not on
+ * Windows, whose Node has named pipes instead); `curve` always (pure TypeScript); the multicast
+ * (`pgm`, `norm`) and `tipc` transports, GSSAPI and libzmq's draft socket types zmtp does not have.
+ */
+export const capability: Readonly<{ ipc: boolean; pgm: boolean; tipc: boolean; norm: boolean; curve: boolean; gssapi: boolean; draft: boolean }> = Object.freeze({
+  ipc: process.platform !== "win32",
+  pgm: false,
+  tipc: false,
+  norm: false,
+  curve: true,
+  gssapi: false,
+  draft: false,
+})
 export * from "./rpc/index.js"

@@ -25,11 +25,13 @@ export class CliError extends Error {
   }
 }
 
-const ENDPOINT_CODES = new Set(["EINVAL", "EPROTONOSUPPORT", "ENAMETOOLONG"])
+const ENDPOINT_CODES = new Set(["EINVAL", "EPROTONOSUPPORT", "ENOCOMPATPROTO", "ENODEV", "ENAMETOOLONG"])
 
 /** One line describing `e`, and the exit code to use. */
 export function describeError(e: unknown, command?: string): { line: string; exitCode: number } {
-  const err = e as { code?: unknown; address?: string; message?: string }
+  // A ZmtpError's message is libzmq's text; what zmtp knows beyond it is in `detail`, better for a person.
+  const err = e as { code?: unknown; address?: string; message?: string; detail?: string }
+  const text = err?.detail ?? err?.message
   if (e instanceof UsageError) {
     const cmd = e.command ?? command
     return { line: `${e.message} (see: zmtp ${cmd ? `${cmd} ` : ""}--help)`, exitCode: 2 }
@@ -46,11 +48,11 @@ export function describeError(e: unknown, command?: string): { line: string; exi
   const code = typeof err?.code === "string" ? err.code : undefined
   if (code === "EADDRINUSE") return { line: `cannot bind ${err.address ?? "endpoint"}: address already in use (EADDRINUSE)`, exitCode: 1 }
   if (code === "EADDRNOTAVAIL") return { line: `cannot bind ${err.address ?? "endpoint"}: address not available on this host (EADDRNOTAVAIL)`, exitCode: 1 }
-  if (code === "EACCES" || code === "ENOENT") return { line: `cannot use ${err.address ?? "endpoint"}: ${err.message} (${code})`, exitCode: 1 }
+  if (code === "EACCES" || code === "ENOENT") return { line: `cannot use ${err.address ?? "endpoint"}: ${text} (${code})`, exitCode: 1 }
   if (code && ENDPOINT_CODES.has(code) && err.address !== undefined) {
-    return { line: `bad endpoint: ${err.message} (${code})`, exitCode: 2 }
+    return { line: `bad endpoint: ${text} (${code})`, exitCode: 2 }
   }
-  if (code) return { line: `${err.message ?? String(e)} (${code})`, exitCode: 1 }
+  if (code) return { line: `${text ?? String(e)} (${code})`, exitCode: 1 }
   const stack = process.env.ZMTP_DEBUG ? `\n${(e as Error)?.stack ?? ""}` : ""
   return { line: `unexpected error: ${(e as Error)?.message ?? String(e)}${stack}`, exitCode: 1 }
 }

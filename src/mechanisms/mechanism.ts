@@ -75,12 +75,16 @@ export const ERR_ZMTP_AUTH: ZmtpErrorCode = "ERR_ZMTP_AUTH"
 export class AuthError extends ProtocolError {
   constructor(
     readonly status: number,
-    message: string,
+    detail: string,
   ) {
-    super(ERR_ZMTP_AUTH, message)
-    this.name = "AuthError"
+    super(ERR_ZMTP_AUTH, detail)
+    // zeromq.js words the event's error by ZAP status (src/observer.cc AuthError).
+    this.message = authMessages[status] ?? "Unknown error"
   }
 }
+AuthError.prototype.name = "AuthError"
+
+const authMessages: Record<number, string> = { 300: "Temporary error", 400: "Authentication failure", 500: "Internal error" }
 
 /**
  * Classifies a peer's ERROR reason as libzmq 4.3 does (zmtp_engine / mechanism handle_error_reason):

@@ -354,20 +354,22 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
   // ---- close ---------------------------------------------------------------------------------
 
   /**
-   * Closes the socket. Pending sends and receives reject with EBADF. Messages already queued to
-   * connected peers are flushed for up to `linger` ms (-1: until written or the peer is gone; 0: not
-   * at all); queues of peers not connected are dropped. Nothing keeps the process alive afterwards.
+   * Closes the socket. Pending sends and receives reject with EAGAIN, as zeromq.js's do. Messages
+   * already queued to connected peers are flushed for up to `linger` ms (-1: until written or the
+   * peer is gone; 0: not at all); queues of peers not connected are dropped. Nothing keeps the
+   * process alive afterwards. During a bind or unbind the socket closes once that settles, as in
+   * zeromq.js (`closed` is false until then).
    */
   close(): void {
-    if (this.isClosed) return
+    if (this.isClosed || this.deferClose()) return
     this.isClosed = true
     for (const p of this.sendQueue.drain()) {
       clearTimeout(p.timer)
-      p.reject(zerr("EBADF"))
+      p.reject(zerr("EAGAIN"))
     }
     for (const p of this.recvQueue.drain()) {
       clearTimeout(p.timer)
-      p.reject(zerr("EBADF"))
+      p.reject(zerr("EAGAIN"))
     }
     this.closeEndpoints()
     // Nothing is received after close: what pipes that left earlier still held goes too.

@@ -10,15 +10,15 @@ import type { Metadata } from "../codec/command.js"
 import type { SocketTypeName } from "../codec/socket-types.js"
 import { socketTypeNumber } from "../codec/socket-types.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
-import { ZmtpError, zerr } from "../errors.js"
-import { Observer } from "../events.js"
+import { blockedError, ZmtpError, zerr } from "../errors.js"
+import { Observer, type SocketEvent } from "../events.js"
 import { checkOption } from "../options.js"
 import { AuthError } from "../mechanisms/mechanism.js"
 import { zapRequest } from "../mechanisms/zap-client.js"
 import { InprocConnecter, InprocListener } from "../transport/inproc.js"
 import { Pipe, type PipeOwner } from "../pipe/pipe.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
-import { findBound, parseEndpoint } from "../transport/endpoint.js"
+import { checkUri, findBound, parseEndpoint, systemErrorCode } from "../transport/endpoint.js"
 import { Listener } from "../transport/listener.js"
 import { SocketOptionsBase } from "./socket-options.js"
 
@@ -56,6 +56,14 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private readonly engines = new Set<Engine>()
   private readonly engineOrigin = new Map<Engine, Listener | Connecter>()
   protected isClosed = false
+  /**
+   * True while a bind or unbind is in flight. As in zeromq.js, another bind or unbind then fails
+   * with EBUSY, and close() waits for it to settle ({@link deferClose}).
+   */
+  private blocked = false
+  private closeRequested = false
+  /** Engines closed on our own initiative (unbind, disconnect): libzmq reports no event for them. */
+  private readonly silenced = new WeakSet<Engine>()
   /** When a lingering close gives up (ms since the epoch); unused while linger is -1. */
   private lingerDeadline = 0
   private lingerTimer: NodeJS.Timeout | undefined
@@ -76,15 +84,30 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
 
   // ---- endpoints -----------------------------------------------------------------------------
 
-  /** Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`). */
+  /**
+   * Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`). Rejects with the
+   * error zeromq.js gives (EADDRINUSE, EINVAL, EPROTONOSUPPORT ..., with `address`); with EBUSY while
+   * another bind or unbind is in flight.
+   */
   async bind(address: string): Promise<void> {
     this.assertOpen()
-    if (typeof address === "string" && address.startsWith("inproc://")) return this.bindInproc(address)
+    this.block()
+    try {
+      await this.bindNow(address)
+    } finally {
+      this.unblock()
+    }
+  }
+
+  private async bindNow(address: string): Promise<void> {
+    // A malformed URI or a transport zmtp lacks: libzmq refuses these before any monitor event.
+    checkUri(address)
+    if (address.startsWith("inproc://")) return this.bindInproc(address)
     let ep
     try {
       ep = parseEndpoint(address, true)
     } catch (e) {
-      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      this.bindFailed(address, e as ZmtpError, false)
       throw e
     }
     let l: Listener
@@ -93,51 +116,101 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
         ep,
         address,
         (sock, listener) => this.accepted(sock, listener),
-        (error, at) => this.events.emit({ type: "accept:error", address: at, error }),
+        // zeromq.js gives it as an errno error (code, errno), as the other error events.
+        (error, at) => this.event({ type: "accept:error", address: at, error: zerr(systemErrorCode(error), error.message) }),
       )
     } catch (e) {
-      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
+      // Only a host name that does not resolve fails before a descriptor is opened.
+      this.bindFailed(address, e as ZmtpError, (e as ZmtpError).code !== "ENODEV")
       throw e
     }
     if (this.isClosed) {
       l.close(true)
-      throw zerr("EBADF", undefined, address)
+      throw zerr("EBADF")
     }
     // Keyed by the resolved endpoint, what lastEndpoint reports; unbind also takes the bind string.
     this.listeners.set(l.address, l)
     this.lastEndpoint = l.address
-    this.events.emit({ type: "bind", address: l.address })
+    this.event({ type: "bind", address: l.address })
+  }
+
+  /**
+   * Reports a failed bind as libzmq's monitor does: "close" for the descriptor it had opened, if it
+   * had (with no address for tcp, the endpoint for ipc), then "bind:error" with the address after
+   * its scheme (`127.0.0.1:5555`, `/tmp/x.sock`) and an error that has `code` and `errno`.
+   */
+  private bindFailed(address: string, e: ZmtpError, opened: boolean): void {
+    if (opened) this.event(address.startsWith("ipc://") ? { type: "close", address } : { type: "close" })
+    this.event({ type: "bind:error", address: address.slice(address.indexOf("://") + 3), error: zerr(e.code, e.detail) })
   }
 
   /** inproc bind: immediate, in this process's name table (src/transport/inproc.ts). */
-  private bindInproc(address: string): Promise<void> {
-    let l: InprocListener
-    try {
-      l = InprocListener.open(address, (sock, listener) => this.accepted(sock, listener as unknown as Listener))
-    } catch (e) {
-      this.events.emit({ type: "bind:error", address, error: e as ZmtpError })
-      return Promise.reject(e)
-    }
+  private bindInproc(address: string): void {
+    const l = InprocListener.open(address, (sock, listener) => this.accepted(sock, listener as unknown as Listener))
     this.listeners.set(l.address, l as unknown as Listener)
     this.lastEndpoint = l.address
-    this.events.emit({ type: "bind", address: l.address })
-    return Promise.resolve()
   }
 
   /**
    * Stops listening on an endpoint and closes the connections accepted through it. The endpoint is
-   * the resolved one (lastEndpoint) or the string given to bind(); see {@link findBound}.
+   * the resolved one (lastEndpoint) or the string given to bind(); see {@link findBound}. Rejects
+   * with ENOENT if nothing is bound there, with EBUSY while another bind or unbind is in flight.
    */
   async unbind(address: string): Promise<void> {
     this.assertOpen()
+    this.block()
+    try {
+      await this.unbindNow(address)
+    } finally {
+      this.unblock()
+    }
+  }
+
+  private async unbindNow(address: string): Promise<void> {
+    checkUri(address)
     const key = await findBound(address, this.listeners)
-    // A host name may have been looked up in between.
-    this.assertOpen()
     const l = key === undefined ? undefined : this.listeners.get(key)
-    if (!l) throw zerr("ENOENT", `not bound to ${address}`, address)
+    if (!l) throw zerr("ENOENT", "nothing is bound at this endpoint", address)
     this.listeners.delete(key!)
+    // libzmq ends the connections accepted there without a "disconnect" event.
+    for (const [e, origin] of this.engineOrigin) if (origin === l) this.silenced.add(e)
     l.close(true)
-    this.events.emit({ type: "close", address: l.address })
+    this.event({ type: "close", address: l.address })
+  }
+
+  /** Enters the bind/unbind state; EBUSY if a bind or unbind is in flight already. */
+  private block(): void {
+    if (this.blocked) throw blockedError()
+    this.blocked = true
+  }
+
+  /** Leaves it, and carries out a close() that was asked for meanwhile. */
+  private unblock(): void {
+    this.blocked = false
+    if (this.closeRequested) {
+      this.closeRequested = false
+      this.close()
+    }
+  }
+
+  /**
+   * For close(): true if a bind or unbind is in flight, in which case the socket closes once it
+   * settles, as zeromq.js's does (Socket::Close sets request_close; `closed` stays false until then,
+   * and the bind's promise settles with its own outcome).
+   */
+  protected deferClose(): boolean {
+    if (!this.blocked) return false
+    this.closeRequested = true
+    return true
+  }
+
+  /** Closes the socket (socket-base.ts). */
+  abstract close(): void
+
+  /** Emits a socket event. libzmq's monitor reports nothing for inproc endpoints, and neither do we. */
+  private event(e: SocketEvent): void {
+    if (e.address !== undefined && e.address.startsWith("inproc://")) return
+    this.events.emit(e)
   }
 
   /**
@@ -150,7 +223,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     // throws must not leave ZMQ_CONNECT_ROUTING_ID set for the next one). Nothing below registers
     // anything before the last check has passed.
     const routingId = this.takeConnectRoutingId(options?.routingId)
-    const inproc = typeof address === "string" && address.startsWith("inproc://")
+    const inproc = checkUri(address) === "inproc"
     const ep = inproc ? undefined : parseEndpoint(address, false)
     if (this.connecters.has(address)) return
     const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
@@ -169,11 +242,17 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   /** Stops connecting to an endpoint, closes its connection and drops what was queued for it. */
   disconnect(address: string): void {
     this.assertOpen()
+    checkUri(address)
     const entry = this.connecters.get(address)
-    if (!entry) throw zerr("ENOENT", `not connected to ${address}`, address)
+    if (!entry) throw zerr("ENOENT", "not connected to this endpoint", address)
     this.connecters.delete(address)
     entry.connecter.stop()
-    for (const [e, origin] of this.engineOrigin) if (origin === entry.connecter) e.close(undefined)
+    // libzmq reports no "disconnect" for a connection the application ended.
+    for (const [e, origin] of this.engineOrigin) {
+      if (origin !== entry.connecter) continue
+      this.silenced.add(e)
+      e.close(undefined)
+    }
     if (entry.pipe) this.removePipe(entry.pipe)
   }
 
@@ -181,26 +260,27 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
 
   private accepted(sock: NetSocket, l: Listener): void {
     if (this.isClosed) return void sock.destroy()
-    this.events.emit({ type: "accept", address: l.address })
+    // Inproc listeners come here too, cast to Listener (bindInproc).
+    const at = l instanceof Listener ? l.connectionAddress(sock) : (l as unknown as InprocListener).address
+    this.event({ type: "accept", address: at })
     // A listener of that event may have closed the socket.
     if (this.isClosed) return void sock.destroy()
-    this.startEngine(sock, l, l.address)
+    this.startEngine(sock, l, at)
   }
 
   /** ConnecterHost. */
   connected(sock: NetSocket, c: Connecter): void {
-    this.startEngine(sock, c, c.address)
+    this.startEngine(sock, c, c.eventAddress)
   }
 
   /** ConnecterHost. */
-  connectEvent(type: "connect" | "connect:delay" | "connect:retry" | "close", address: string, interval?: number, error?: Error): void {
+  connectEvent(type: "connect" | "connect:delay" | "connect:retry" | "close", address: string, interval?: number): void {
     // A lingering connecter goes on after close; the socket's events ended with "end".
     if (this.isClosed) return
     if (type === "connect:retry") this.stats.reconnects++
-    const ev: { type: typeof type; address: string; interval?: number; error?: Error } = { type, address }
+    const ev: SocketEvent = { type, address }
     if (interval !== undefined) ev.interval = interval
-    if (error !== undefined) ev.error = error
-    this.events.emit(ev)
+    this.event(ev)
   }
 
   private startEngine(sock: NetSocket, origin: Listener | Connecter, address: string): void {
@@ -220,7 +300,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     } catch (e) {
       // A CURVE socket without its keys cannot handshake (libzmq fails it the same way).
       sock.destroy()
-      this.events.emit({ type: "handshake:error:other", address, error: e as ZmtpError })
+      this.event({ type: "handshake:error:other", address, error: e as ZmtpError })
       return
     }
     const engine = new Engine(
@@ -270,7 +350,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       }
     }
     pipe.handshaken = true
-    if (!this.isClosed) this.events.emit({ type: "handshake", address: engine.address })
+    if (!this.isClosed) this.event({ type: "handshake", address: engine.address })
     if (this.isClosed) {
       // A lingering connecter got through (or a listener of that event closed the socket): write
       // the queue out, then end the connection.
@@ -303,14 +383,21 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       return
     }
     // libzmq reports a failed handshake as handshake:error:* then disconnect: a connection lost or
-    // timed out mid-handshake as :other (stream_engine_base::error, "no detail"); a peer refused for
-    // its socket type only as disconnect.
-    if (!handshaken && error?.code !== "ERR_ZMTP_SOCKET_TYPE") {
+    // timed out mid-handshake as :other (stream_engine_base::error, "no detail"), with the errno
+    // libzmq had then (EPIPE, EAGAIN for the timeout); a peer refused for its socket type only as
+    // disconnect. A connection the application ended (unbind, disconnect) reports nothing.
+    const silenced = this.silenced.has(engine)
+    if (!handshaken && !silenced && error?.code !== "ERR_ZMTP_SOCKET_TYPE") {
       const other = !error || error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
       const type = error instanceof AuthError ? "handshake:error:auth" : other ? "handshake:error:other" : "handshake:error:protocol"
-      this.events.emit({ type, address: engine.address, error: error ?? zerr("ECONNRESET", "connection closed during the handshake", engine.address) })
+      const reported = !error
+        ? zerr("EPIPE", "connection closed during the handshake")
+        : error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT"
+          ? zerr("EAGAIN", error.detail)
+          : error
+      this.event({ type, address: engine.address, error: reported })
     }
-    this.events.emit({ type: "disconnect", address: engine.address })
+    if (!silenced) this.event({ type: "disconnect", address: engine.address })
     if (origin instanceof Connecter) {
       const entry = this.connecters.get(origin.address)
       if (!entry) return
@@ -381,7 +468,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   protected closeEndpoints(): void {
     for (const l of this.listeners.values()) {
       l.close(false)
-      this.events.emit({ type: "close", address: l.address })
+      this.event({ type: "close", address: l.address })
     }
     this.listeners.clear()
     // Lingering, as libzmq: what pipes hold is still delivered for up to `linger` ms (-1: until it

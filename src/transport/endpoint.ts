@@ -28,16 +28,39 @@ export type Endpoint = TcpEndpoint | IpcEndpoint
 /** sun_path holds 108 octets including the terminating NUL. */
 const MAX_IPC_PATH = 107
 
-/** Parses an endpoint; throws EINVAL, EPROTONOSUPPORT or ENAMETOOLONG as libzmq does. */
-export function parseEndpoint(address: string, forBind: boolean): Endpoint {
+/**
+ * Transports libzmq knows that zmtp does not carry. libzmq refuses those it was built without with
+ * EPROTONOSUPPORT, and `udp` (RADIO/DISH only) with ENOCOMPATPROTO for every socket type zmtp has.
+ */
+const OTHER_TRANSPORTS = new Set(["pgm", "epgm", "norm", "tipc", "vmci", "ws", "wss"])
+
+/**
+ * The checks libzmq's zmq_bind / zmq_connect / zmq_unbind make on the URI before any transport
+ * looks at the address (socket_base_t parse_uri + check_protocol): `scheme://rest` with a non-empty
+ * rest, and a scheme it can use. Failing these reports no monitor event. Returns the scheme.
+ */
+export function checkUri(address: string): string {
   if (typeof address !== "string") throw zerr("EINVAL", "endpoint must be a string", String(address))
   const sep = address.indexOf("://")
-  if (sep <= 0) throw zerr("EINVAL", `malformed endpoint ${JSON.stringify(address)}`, address)
+  if (sep <= 0 || sep + 3 === address.length) throw zerr("EINVAL", `malformed endpoint ${JSON.stringify(address)}`, address)
   const transport = address.slice(0, sep)
-  const rest = address.slice(sep + 3)
+  if (transport === "tcp" || transport === "ipc" || transport === "inproc") return transport
+  if (transport === "udp") throw zerr("ENOCOMPATPROTO", "transport \"udp\" is not supported: it is for RADIO and DISH sockets, which zmtp does not have", address)
+  const what = OTHER_TRANSPORTS.has(transport) ? "is a libzmq transport zmtp does not carry" : "is not a ZeroMQ transport"
+  throw zerr("EPROTONOSUPPORT", `transport ${JSON.stringify(transport)} ${what}`, address)
+}
+
+/**
+ * Parses a tcp or ipc endpoint. The URI is checked first ({@link checkUri}); then the address as
+ * libzmq's tcp and ipc transports check it (EINVAL for a bad port, ENODEV for no host,
+ * ENAMETOOLONG), errors libzmq reports as "bind:error" too.
+ */
+export function parseEndpoint(address: string, forBind: boolean): Endpoint {
+  const transport = checkUri(address)
+  const rest = address.slice(transport.length + 3)
   if (transport === "tcp") return parseTcp(rest, address, forBind)
   if (transport === "ipc") return parseIpc(rest, address, forBind)
-  throw zerr("EPROTONOSUPPORT", `transport ${JSON.stringify(transport)} is not supported`, address)
+  throw zerr("EINVAL", "inproc is not a tcp or ipc endpoint", address)
 }
 
 function parseTcp(rest: string, address: string, forBind: boolean): TcpEndpoint {
@@ -54,7 +77,6 @@ function parseTcp(rest: string, address: string, forBind: boolean): TcpEndpoint 
     host = rest.slice(0, colon)
     portStr = rest.slice(colon + 1)
   }
-  if (host === "" || (host.includes(";"))) throw zerr("EINVAL", `endpoint ${address} has no usable host`, address)
   let port: number
   if (portStr === "*" || (forBind && portStr === "0")) {
     if (!forBind) throw zerr("EINVAL", `cannot connect to a wildcard port: ${address}`, address)
@@ -64,6 +86,9 @@ function parseTcp(rest: string, address: string, forBind: boolean): TcpEndpoint 
     port = Number(portStr)
     if (port > 65535 || (!forBind && port === 0)) throw zerr("EINVAL", `invalid port in ${address}`, address)
   }
+  // libzmq checks the port before it resolves the host, and reports a host it cannot resolve as ENODEV.
+  if (host.includes(";")) throw zerr("EINVAL", `source addresses (tcp://source;destination) are not supported: ${address}`, address)
+  if (host === "") throw zerr("ENODEV", `endpoint ${address} has no host`, address)
   if (host === "*") {
     if (!forBind) throw zerr("EINVAL", `cannot connect to a wildcard host: ${address}`, address)
     host = ""
@@ -72,7 +97,6 @@ function parseTcp(rest: string, address: string, forBind: boolean): TcpEndpoint 
 }
 
 function parseIpc(rest: string, address: string, forBind: boolean): IpcEndpoint {
-  if (rest === "") throw zerr("EINVAL", `empty ipc path in ${address}`, address)
   let path: string
   if (rest === "*") {
     if (!forBind) throw zerr("EINVAL", `cannot connect to a wildcard ipc path: ${address}`, address)
@@ -97,16 +121,21 @@ export function formatEndpoint(ep: Endpoint, port?: number, host?: string): stri
 /** Maps a Node system error to the libzmq code zeromq.js would report. */
 export function systemErrorCode(
   e: NodeJS.ErrnoException,
-): "EADDRINUSE" | "EADDRNOTAVAIL" | "ENOENT" | "EACCES" | "EPERM" | "ENOTDIR" | "EINVAL" | "ECONNREFUSED" {
+): "EADDRINUSE" | "EADDRNOTAVAIL" | "ENODEV" | "ENOENT" | "EACCES" | "EPERM" | "ENOTDIR" | "EINVAL" | "ECONNREFUSED" | "EMFILE" | "ENFILE" {
   switch (e.code) {
     case "EADDRINUSE":
     // link(2) of an ipc socket file onto a path that is taken (Listener): the address is in use.
     case "EEXIST":
       return "EADDRINUSE"
     case "EADDRNOTAVAIL":
+      return "EADDRNOTAVAIL"
+    // A host name that does not resolve: libzmq's tcp_address_t reports ENODEV.
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return "EADDRNOTAVAIL"
+    case "EAI_FAIL":
+    case "EAI_NODATA":
+    case "EAI_NONAME":
+      return "ENODEV"
     case "ENOENT":
       return "ENOENT"
     // libzmq passes these errno values through (zeromq.js reports EACCES for an ipc directory
@@ -120,6 +149,11 @@ export function systemErrorCode(
       return "ENOTDIR"
     case "ECONNREFUSED":
       return "ECONNREFUSED"
+    // Out of descriptors, at bind or at accept ("accept:error").
+    case "EMFILE":
+      return "EMFILE"
+    case "ENFILE":
+      return "ENFILE"
     default:
       return "EINVAL"
   }

@@ -22,7 +22,18 @@ export class Listener {
     private readonly ipcPath: string | undefined,
     /** Identity of the socket file we created, so that close() never removes someone else's. */
     private readonly ipcFile: BigIntStats | undefined,
+    private readonly tcp: boolean,
   ) {}
+
+  /**
+   * The address libzmq's events give a connection accepted here: for tcp the connection's own local
+   * end (stream_listener_base_t names the accepted descriptor, so a bind to `tcp://*:P` reports
+   * `tcp://127.0.0.1:P` for a loopback peer); for ipc the bound endpoint.
+   */
+  connectionAddress(sock: NetSocket): string {
+    if (!this.tcp || sock.localAddress === undefined || sock.localPort === undefined) return this.address
+    return formatEndpoint({ transport: "tcp", host: sock.localAddress, port: sock.localPort })
+  }
 
   /** Starts listening. Rejects with a typed error (EADDRINUSE, EADDRNOTAVAIL, ENOENT ...). */
   static open(
@@ -58,7 +69,7 @@ export class Listener {
           address = formatEndpoint(ep)
         }
         const ipcPath = ep.transport === "ipc" && !ep.path.startsWith("\0") ? ep.path : undefined
-        listener = new Listener(server, address, given, ipcPath, ipcPath ? statOrUndefined(ipcPath) : undefined)
+        listener = new Listener(server, address, given, ipcPath, ipcPath ? statOrUndefined(ipcPath) : undefined, ep.transport === "tcp")
         resolve(listener)
       }
       if (ep.transport === "tcp") {

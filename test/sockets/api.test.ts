@@ -229,7 +229,7 @@ for (const transport of transports) {
       }
     })
 
-    it("a receive pending when the socket closes rejects (zeromq.js: EAGAIN; zmtp: a coded error)", async () => {
+    it("a receive pending when the socket closes rejects with EAGAIN, as zeromq.js's does", async () => {
       const a = new Dealer()
       try {
         await a.bind(bindEndpoint(transport))
@@ -244,7 +244,7 @@ for (const transport of transports) {
           "pending receive settles",
         )
         expect(err).toBeInstanceOf(Error)
-        expect(typeof (err as { code?: unknown }).code).toBe("string")
+        expect(err).toMatchObject({ code: "EAGAIN", errno: 11, message: "Operation was not possible or timed out" })
       } finally {
         closeAll(a)
       }
@@ -347,14 +347,14 @@ for (const transport of transports) {
       }
     })
 
-    it("a pending send rejects when the socket closes, and later sends reject with EBADF", async () => {
+    it("a pending send rejects with EAGAIN when the socket closes, and later sends reject with EBADF", async () => {
       const b = new Dealer({ sendHighWaterMark: 1, linger: 0 })
       b.connect(await freeEndpoint(transport))
       await b.send("fills the queue")
       const p = b.send("waits")
       b.close()
-      await expect(p).rejects.toMatchObject({ code: expect.any(String) })
-      await expect(b.send("after")).rejects.toMatchObject({ code: "EBADF" })
+      await expect(p).rejects.toMatchObject({ code: "EAGAIN", errno: 11 })
+      await expect(b.send("after")).rejects.toMatchObject({ code: "EBADF", errno: 9, message: "Socket is closed" })
     })
 
     it("lastEndpoint follows the latest bind or connect", async () => {
