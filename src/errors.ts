@@ -24,6 +24,8 @@ export type ZmtpErrorCode =
   | "EMSGSIZE"
   | "ETIMEDOUT"
   | "ECANCELED"
+  | "EBUSY"
+  | "EMFILE"
   | "ERR_ZMTP_GREETING"
   | "ERR_ZMTP_VERSION"
   | "EFAULT"
@@ -51,6 +53,8 @@ const messages: Partial<Record<ZmtpErrorCode, string>> = {
   EADDRINUSE: "Address already in use",
   EPROTONOSUPPORT: "Protocol not supported",
   ENAMETOOLONG: "File name too long",
+  EBUSY: "Socket is blocked by a bind or unbind operation",
+  EMFILE: "Too many open file descriptors",
 }
 
 /** An error with a stable `code`, and the endpoint it concerns where there is one. */

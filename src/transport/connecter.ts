@@ -48,13 +48,15 @@ export class Connecter {
         ? netConnect({ host: this.ep.host, port: this.ep.port, noDelay: true })
         : netConnect({ path: this.ep.path })
     this.pending = sock
+    // Connections and reconnect timers do not hold the process; a pending operation does (lifetime.ts).
+    sock.unref()
     // libzmq reports a TCP connect in progress (EINPROGRESS) as "connect:delay"; an ipc connect
     // completes or fails at once, so it has none.
     if (this.ep.transport === "tcp") this.host.connectEvent("connect:delay", this.address)
     const t = this.timing()
     let timeout: NodeJS.Timeout | undefined
     if (t.connectTimeout > 0) {
-      timeout = setTimeout(() => sock.destroy(new Error("connect timed out")), t.connectTimeout)
+      timeout = setTimeout(() => sock.destroy(new Error("connect timed out")), t.connectTimeout).unref()
     }
     const onError = (e: Error) => {
       clearTimeout(timeout)
@@ -93,7 +95,7 @@ export class Connecter {
       interval = t.reconnectInterval + (t.reconnectInterval > 0 ? Math.floor(Math.random() * t.reconnectInterval) : 0)
     }
     this.host.connectEvent("connect:retry", this.address, interval)
-    this.timer = setTimeout(() => this.attempt(), interval)
+    this.timer = setTimeout(() => this.attempt(), interval).unref()
   }
 
   stop(): void {

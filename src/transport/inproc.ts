@@ -207,7 +207,7 @@ export class InprocConnecter extends Connecter {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
       this.start()
-    }, ivl)
+    }, ivl).unref()
   }
 
   override stop(): void {
