@@ -3,6 +3,7 @@
  * event emitter (`on`, `off`) and an async iterable / `receive()` source.
  */
 import { zerr, type ZmtpError } from "./errors.js"
+import { hold, release } from "./lifetime.js"
 
 /** Event names as zeromq.js reports them. */
 export type EventType =
@@ -43,6 +44,8 @@ export class Observer implements AsyncIterable<SocketEvent> {
   private buffered: SocketEvent[] = []
   private waiters: { resolve: (e: SocketEvent) => void; reject: (e: Error) => void }[] = []
   private ended = false
+  /** True while a receive() waits or a listener is registered: the process stays alive meanwhile, as zeromq.js's does. */
+  private holding = false
 
   /** True once the socket closed and every event has been handed out. */
   get closed(): boolean {
@@ -54,12 +57,27 @@ export class Observer implements AsyncIterable<SocketEvent> {
     let set = this.listeners.get(type)
     if (!set) this.listeners.set(type, (set = new Set()))
     set.add(listener)
+    this.updateHold()
     return this
   }
 
   off(type: EventType, listener: (e: SocketEvent) => void): this {
     this.listeners.get(type)?.delete(listener)
+    this.updateHold()
     return this
+  }
+
+  /**
+   * zeromq.js reads events with a pending receive: one that waits, or the loop behind on(), keeps
+   * the process alive until the socket closes (lifetime.ts).
+   */
+  private updateHold(): void {
+    let busy = !this.ended && this.waiters.length > 0
+    if (!busy && !this.ended) for (const set of this.listeners.values()) if (set.size > 0) busy = true
+    if (busy === this.holding) return
+    this.holding = busy
+    if (busy) hold()
+    else release()
   }
 
   /** Resolves to the next event; rejects with EBADF-like error once the socket has closed and all events are read. */
@@ -67,7 +85,10 @@ export class Observer implements AsyncIterable<SocketEvent> {
     const e = this.buffered.shift()
     if (e) return Promise.resolve(e)
     if (this.ended) return Promise.reject(zerr("EBADF"))
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }))
+    return new Promise((resolve, reject) => {
+      this.waiters.push({ resolve, reject })
+      this.updateHold()
+    })
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<SocketEvent> {
@@ -100,5 +121,6 @@ export class Observer implements AsyncIterable<SocketEvent> {
       this.ended = true
       for (const w of this.waiters.splice(0)) w.reject(zerr("EBADF"))
     }
+    this.updateHold()
   }
 }

@@ -125,30 +125,8 @@ export const optionTable: Record<Exclude<keyof RequestOptions | keyof RouterOpti
   handover: { default: false, kind: "boolean" },
 }
 
-/**
- * Context options (zeromq.js `Context`, libzmq's zmq_ctx_set). Only what is simple is accepted:
- * `blocky` takes effect; the others are accepted and read back but change nothing yet (zmtp runs on
- * Node's event loop, with no I/O threads and no socket table).
- */
-export interface ContextOptions {
-  /**
-   * ZMQ_BLOCKY: when false, sockets made in this context from then on start with linger 0 instead of
-   * -1, as libzmq's do (an explicit `linger` option still wins). Sockets made before keep theirs.
-   * Default true.
-   */
-  blocky: boolean
-  /** ZMQ_IO_THREADS: size of libzmq's I/O thread pool (>= 0). Accepted and read back; no effect in zmtp. Default 1. */
-  ioThreads: number
-  /** ZMQ_MAX_SOCKETS: most sockets the context may hold (>= 1). Accepted and read back; not enforced yet. Default 1023. */
-  maxSockets: number
-}
-
-/** The context options' table, checked like the sockets'. */
-export const contextOptionTable: Record<keyof ContextOptions, Spec> = {
-  blocky: { default: true, kind: "boolean" },
-  ioThreads: { default: 1, kind: "number", min: 0 },
-  maxSockets: { default: 1023, kind: "number", min: 1 },
-}
+/** Context options: declared with the Context, whose checks are libzmq's zmq_ctx_set (src/context.ts). */
+export type { ContextOptions } from "./context.js"
 
 /** Checks one option value; throws a typed EINVAL as zeromq.js rejects a wrongly typed or out-of-range value. */
 export function checkOption(name: string, value: unknown, table: Record<string, Spec> = optionTable): unknown {

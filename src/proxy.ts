@@ -1,6 +1,10 @@
 /**
  * Proxy, as zeromq.js v6 has it (libzmq's zmq_proxy_steerable): forwards whole messages between a
  * frontend and a backend socket in both directions, optionally copying each to a capture socket.
+ * zeromq.js's contract holds: the constructor takes exactly two sockets (TypeErrors with its
+ * wording), run() needs both bound or connected, the sockets are the proxy's while it runs (their
+ * send() and receive() reject with EBUSY) and are closed when it ends, and terminate(), pause() and
+ * resume() throw EBADF unless it runs.
  * Each direction is one loop, so messages from one peer keep their order; each loop awaits the
  * send, so the high-water marks of both sides hold (a slow side slows the proxy, nothing queues
  * without bound).
@@ -11,8 +15,10 @@
  * its `sendHighWaterMark` copies are still unsettled; otherwise it is dropped and counted in
  * {@link Proxy.statistics} (libzmq's proxy would block on its capture socket instead).
  */
+import { requireNew } from "./context.js"
 import { zerr } from "./errors.js"
-import type { SocketBase } from "./sockets/socket-base.js"
+import { hold, release } from "./lifetime.js"
+import { SocketBase } from "./sockets/socket-base.js"
 
 /** Counters of a {@link Proxy}, readable at any time. */
 export interface ProxyStatistics {
@@ -50,28 +56,78 @@ class Lane {
   }
 }
 
+/**
+ * zeromq.js's argument checks: each argument in order, then the count, as TypeErrors in its words.
+ */
+function checkArgs(args: ArrayLike<unknown>, checks: [test: (v: unknown) => boolean, message: string][]): void {
+  for (let i = 0; i < checks.length; i++) if (!checks[i]![0](args[i])) throw new TypeError(checks[i]![1])
+  if (args.length > checks.length) {
+    throw new TypeError(`Expected ${checks.length} argument${checks.length === 1 ? "" : "s"} but received ${args.length}`)
+  }
+}
+const isObject = (v: unknown) => (typeof v === "object" && v !== null) || typeof v === "function"
+
+/** An object that is not a socket: zeromq.js's native unwrap fails with a plain Error "Invalid argument". */
+function asSocket(v: unknown): SocketBase {
+  if (!(v instanceof SocketBase)) throw new Error("Invalid argument")
+  return v
+}
+
 export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = SocketBase> {
-  private running = false
-  private terminated = false
-  private paused = false
-  private resumeWaiters: (() => void)[] = []
+  // Private fields, not properties: as zeromq.js's, a proxy has no own enumerable properties.
+  readonly #frontEnd: F
+  readonly #backEnd: B
+  #capture: SocketBase | undefined
+  #running = false
+  #stopping = false
+  /** While paused: settles on resume() or when the proxy stops. */
+  #resumed: Promise<void> | undefined
+  #resume: (() => void) | undefined
   /** Each direction's send under way, if any: terminate() settles it as STOPPED. */
-  private readonly lanes = [new Lane(), new Lane()] as const
-  private capturePending = 0
-  private readonly counters: ProxyStatistics = { frontToBack: 0, backToFront: 0, dropped: 0, captured: 0, captureDropped: 0 }
+  readonly #lanes = [new Lane(), new Lane()] as const
+  #capturePending = 0
+  readonly #counters: ProxyStatistics = { frontToBack: 0, backToFront: 0, dropped: 0, captured: 0, captureDropped: 0 }
 
   /**
    * @param frontEnd socket facing clients (usually a Router)
    * @param backEnd socket facing workers (usually a Dealer)
-   * @param capture optional socket that receives a copy of every forwarded message (a zmtp extension
-   *   of zeromq.js's constructor; libzmq's capture argument). Best effort: copies it cannot take at
-   *   once are dropped and counted in {@link statistics}.
+   *
+   * Exactly two sockets, as zeromq.js takes them: "Front-end must be a socket object" (TypeError) for
+   * a missing or non-object one, "Expected 2 arguments but received 3" for a third, and an Error
+   * "Invalid argument" for an object that is not a socket.
    */
-  constructor(
-    readonly frontEnd: F,
-    readonly backEnd: B,
-    readonly capture?: SocketBase,
-  ) {}
+  constructor(frontEnd: F, backEnd: B) {
+    checkArgs(arguments, [
+      [isObject, "Front-end must be a socket object"],
+      [isObject, "Back-end must be a socket object"],
+    ])
+    this.#frontEnd = asSocket(frontEnd) as F
+    this.#backEnd = asSocket(backEnd) as B
+  }
+
+  /** The front-end socket given to the constructor. */
+  get frontEnd(): F {
+    return this.#frontEnd
+  }
+
+  /** The back-end socket given to the constructor. */
+  get backEnd(): B {
+    return this.#backEnd
+  }
+
+  /**
+   * A socket that receives a copy of every forwarded message (a zmtp extension; libzmq's capture
+   * argument, which zeromq.js does not expose). Best effort: copies it cannot take at once are
+   * dropped and counted in {@link statistics}. Not closed when the proxy ends. Set it before or
+   * while the proxy runs; undefined for none.
+   */
+  get capture(): SocketBase | undefined {
+    return this.#capture
+  }
+  set capture(socket: SocketBase | undefined) {
+    if (socket !== undefined && socket !== null) asSocket(socket)
+    this.#capture = socket ?? undefined
+  }
 
   /**
    * Counters since construction: messages forwarded each way, messages dropped because the
@@ -79,61 +135,108 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
    * Proxy has no statistics).
    */
   get statistics(): ProxyStatistics {
-    return { ...this.counters }
+    return { ...this.#counters }
   }
 
-  /** Forwards until {@link terminate} is called or either socket closes. Rejects EFSM if already running or terminated. */
+  /**
+   * Forwards until {@link terminate} is called or either socket closes; then closes both sockets,
+   * as zeromq.js's does, and resolves. Rejects with EINVAL "Front-end socket must be bound or
+   * connected" (or "Back-end ...") when a socket has no endpoint or is closed (so also once a run
+   * has ended), and with EBUSY while either socket is in a running proxy. While it runs, the
+   * sockets' own send() and receive() reject with EBUSY, and the process stays alive.
+   */
   async run(): Promise<void> {
-    if (this.running) throw zerr("EFSM", "proxy is already running")
-    if (this.terminated) throw zerr("EFSM", "proxy was terminated")
-    if (this.frontEnd.closed || this.backEnd.closed) throw zerr("EBADF")
-    this.running = true
+    checkArgs(arguments, [])
+    const front = this.#frontEnd
+    const back = this.#backEnd
+    if (front.endpointCount === 0) throw zerr("EINVAL", "Front-end socket must be bound or connected")
+    if (back.endpointCount === 0) throw zerr("EINVAL", "Back-end socket must be bound or connected")
+    if (this.#running || front.proxied || back.proxied) throw zerr("EBUSY")
+    this.#running = true
+    this.#stopping = false
+    front.proxied = true
+    back.proxied = true
+    hold()
     try {
       await Promise.all([
-        this.forward(this.frontEnd, this.backEnd, "frontToBack", this.lanes[0]),
-        this.forward(this.backEnd, this.frontEnd, "backToFront", this.lanes[1]),
+        this.#forward(front, back, "frontToBack", this.#lanes[0]),
+        this.#forward(back, front, "backToFront", this.#lanes[1]),
       ])
     } finally {
-      this.running = false
-      this.terminated = true
+      front.proxied = false
+      back.proxied = false
+      this.#running = false
+      release()
+      front.close()
+      back.close()
     }
   }
 
-  /** Stops forwarding until {@link resume}; messages wait in the sockets' queues meanwhile. */
-  pause(): void {
-    if (this.terminated) throw zerr("EFSM", "proxy was terminated")
-    this.paused = true
+  /** Throws EBADF ("Socket is closed") unless the proxy runs, as zeromq.js's control socket does. */
+  #assertRunning(): void {
+    if (!this.#running) throw zerr("EBADF")
   }
 
-  /** Resumes forwarding after {@link pause}. */
+  /**
+   * Stops forwarding until {@link resume}; messages wait in the sockets' queues meanwhile. EBADF if
+   * the proxy does not run. (libzmq 4.3.5, so zeromq.js 6, has PAUSE and RESUME swapped: its pause()
+   * resumes and its resume() pauses, fixed in libzmq after 4.3.5. zmtp does what the names say.)
+   */
+  pause(): void {
+    checkArgs(arguments, [])
+    this.#assertRunning()
+    if (this.#resumed || this.#stopping) return
+    this.#resumed = new Promise<void>((r) => (this.#resume = r))
+  }
+
+  /** Resumes forwarding after {@link pause}. EBADF if the proxy does not run. */
   resume(): void {
-    if (this.terminated) throw zerr("EFSM", "proxy was terminated")
-    this.paused = false
-    const w = this.resumeWaiters
-    this.resumeWaiters = []
-    for (const f of w) f()
+    checkArgs(arguments, [])
+    this.#assertRunning()
+    this.#unpause()
+  }
+
+  #unpause(): void {
+    const f = this.#resume
+    this.#resumed = this.#resume = undefined
+    f?.()
   }
 
   /**
    * Ends {@link run} promptly, even while a forward waits in a send that cannot complete (a
-   * destination at its high-water mark, or with no peer). The message of such a send stays queued in
-   * the destination socket, as any un-awaited send would: it goes out once there is room, or is
-   * dropped when that socket closes. The sockets stay open; close them yourself.
+   * destination at its high-water mark, or with no peer); run() then closes both sockets, which
+   * settles that send. EBADF if the proxy does not run (never ran, or has ended).
    */
   terminate(): void {
-    if (this.terminated) return
-    this.terminated = true
-    this.paused = false
-    for (const f of this.resumeWaiters.splice(0)) f()
-    for (const l of this.lanes) l.done(STOPPED)
-    this.frontEnd.wake()
-    this.backEnd.wake()
+    checkArgs(arguments, [])
+    this.#assertRunning()
+    this.#stop()
   }
 
-  private async forward(from: SocketBase, to: SocketBase, count: "frontToBack" | "backToFront", lane: Lane): Promise<void> {
-    while (!this.terminated && !from.closed && !to.closed) {
-      if (this.paused) {
-        await new Promise<void>((r) => this.resumeWaiters.push(r))
+  /** Ends both directions: whatever either waits for (a resume, a message, a send) is settled. */
+  #stop(): void {
+    if (this.#stopping) return
+    this.#stopping = true
+    this.#unpause()
+    for (const l of this.#lanes) l.done(STOPPED)
+    this.#frontEnd.wake()
+    this.#backEnd.wake()
+  }
+
+  /** One direction. When it ends (a socket closed, an error), the other ends too. */
+  async #forward(from: SocketBase, to: SocketBase, count: "frontToBack" | "backToFront", lane: Lane): Promise<void> {
+    try {
+      await this.#forwardLoop(from, to, count, lane)
+    } finally {
+      this.#stop()
+    }
+  }
+
+  async #forwardLoop(from: SocketBase, to: SocketBase, count: "frontToBack" | "backToFront", lane: Lane): Promise<void> {
+    while (!this.#stopping && !from.closed && !to.closed) {
+      if (this.#resumed) {
+        // Also woken when `from` closes (or a message arrives), so a close ends a paused proxy.
+        await Promise.race([this.#resumed, from.whenReadable()])
         continue
       }
       const msg = from.receiveNow()
@@ -141,11 +244,11 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
         await from.whenReadable()
         continue
       }
-      this.copy(msg)
-      const outcome = await this.send(to, msg, lane)
+      this.#copy(msg)
+      const outcome = await this.#send(to, msg, lane)
       if (outcome === STOPPED) return
       if (outcome === undefined) {
-        this.counters[count]++
+        this.#counters[count]++
         continue
       }
       // The other side closed under us: that ends the proxy, as in libzmq.
@@ -154,37 +257,41 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
       // as libzmq's proxy drops it; the proxy carries on.
       const code = (outcome as { code?: string }).code
       if (code !== "EHOSTUNREACH" && code !== "EAGAIN") throw outcome
-      this.counters.dropped++
+      this.#counters.dropped++
     }
   }
 
   /** Sends, settling with undefined (sent), the send's error, or STOPPED if terminate() came first. */
-  private send(to: SocketBase, msg: Buffer[], lane: Lane): Promise<Outcome> {
+  #send(to: SocketBase, msg: Buffer[], lane: Lane): Promise<Outcome> {
     return new Promise((resolve) => {
       lane.settle = resolve
-      to.send(msg).then(lane.sent, lane.failed)
+      to.sendQueued(msg).then(lane.sent, lane.failed)
     })
   }
 
   /** Hands a copy to the capture socket if it can take it now; else drops it (and counts it). */
-  private copy(msg: Buffer[]): void {
-    const c = this.capture
+  #copy(msg: Buffer[]): void {
+    const c = this.#capture
     if (!c || c.closed) return
-    if (!c.writable || this.capturePending >= Math.max(1, c.sendHighWaterMark)) {
-      this.counters.captureDropped++
+    if (!c.writable || this.#capturePending >= Math.max(1, c.sendHighWaterMark)) {
+      this.#counters.captureDropped++
       return
     }
-    this.capturePending++
+    this.#capturePending++
     // A copy of the frame array (the frames themselves are shared, and never written to).
     c.send(msg.slice()).then(
       () => {
-        this.capturePending--
-        this.counters.captured++
+        this.#capturePending--
+        this.#counters.captured++
       },
       () => {
-        this.capturePending--
-        this.counters.captureDropped++
+        this.#capturePending--
+        this.#counters.captureDropped++
       },
     )
   }
 }
+
+// Called without `new`, zeromq.js's TypeError (the binding of a class declaration is mutable).
+// @ts-expect-error TS2629: TypeScript does not model assigning to a class declaration's binding.
+Proxy = requireNew(Proxy)

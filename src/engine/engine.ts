@@ -129,7 +129,7 @@ export class Engine implements DecoderSink, PipeEngine {
       this.handshakeTimer = setTimeout(
         () => this.close(new ProtocolError("ERR_ZMTP_HANDSHAKE_TIMEOUT", "handshake not completed in time")),
         opts.handshakeInterval,
-      )
+      ).unref()
     }
     // RFC 23: send our whole greeting at once; never wait for the peer's.
     this.write(encodeGreeting({ mechanism: mechanism.name, asServer: mechanism.asServer, major: 3, minor: 1 }))
@@ -518,9 +518,9 @@ export class Engine implements DecoderSink, PipeEngine {
         this.heartbeatTimeoutTimer = setTimeout(
           () => this.close(new ProtocolError("ERR_ZMTP_HEARTBEAT_TIMEOUT", "no traffic from peer within heartbeatTimeout")),
           timeout,
-        )
+        ).unref()
       }
-    }, ivl)
+    }, ivl).unref()
   }
 
   /** Any input proves the peer alive. */
@@ -537,7 +537,7 @@ export class Engine implements DecoderSink, PipeEngine {
     this.ttlTimer = setTimeout(
       () => this.close(new ProtocolError("ERR_ZMTP_HEARTBEAT_TIMEOUT", "peer silent past the TTL it announced")),
       this.peerTtl,
-    )
+    ).unref()
   }
 
   // ---- teardown ------------------------------------------------------------------------------
@@ -551,7 +551,8 @@ export class Engine implements DecoderSink, PipeEngine {
     this.finishing = true
     // Keep reading (and discarding) so unread input cannot turn our close into a reset.
     this.socket.resume()
-    if (lingerMs > 0) this.lingerTimer = setTimeout(() => this.close(undefined), lingerMs)
+    // Protocol timers never hold the process: only a pending operation does (lifetime.ts).
+    if (lingerMs > 0) this.lingerTimer = setTimeout(() => this.close(undefined), lingerMs).unref()
     void this.flushed().then(() => {
       if (this.state === State.Closed) return
       // Nothing more goes out: no PING may follow our FIN (a write after end fails the socket, and
@@ -563,7 +564,7 @@ export class Engine implements DecoderSink, PipeEngine {
       this.socket.end()
       // The peer answers our FIN with its own at once; do not wait for a peer that does not.
       clearTimeout(this.lingerTimer)
-      this.lingerTimer = setTimeout(() => this.close(undefined), END_GRACE)
+      this.lingerTimer = setTimeout(() => this.close(undefined), END_GRACE).unref()
     })
   }
 

@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer"
 import { zerr } from "../errors.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { Queue } from "../pipe/queue.js"
+import { hold, release } from "../lifetime.js"
 import { ownFrames, toFrames, type Message } from "./message.js"
 import { PeerSocket } from "./socket-peers.js"
 
@@ -45,6 +46,13 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
   private sendLoop = Loop.Idle
   private recvLoop = Loop.Idle
   private readableWaiters: (() => void)[] = []
+  /** True while a send or receive waits: the process stays alive meanwhile, as zeromq.js's poller keeps it. */
+  private holding = false
+  /**
+   * @internal Set while a Proxy runs on this socket: the user's send() and receive() then reject
+   * with EBUSY, as zeromq.js's socket blocked by its proxy throws.
+   */
+  proxied = false
 
   /** True when a receive would complete at once (a message the socket type would hand out is waiting). */
   get readable(): boolean {
@@ -172,6 +180,12 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
    * order, each waiting its turn (up to `sendTimeout`), so back-pressure still holds.
    */
   send(message: Message): Promise<void> {
+    if (this.proxied) return Promise.reject(zerr("EBUSY"))
+    return this.sendQueued(message)
+  }
+
+  /** @internal send() without the Proxy check: the Proxy's own forwarding. */
+  sendQueued(message: Message): Promise<void> {
     if (this.isClosed) return Promise.reject(zerr("EBADF"))
     let frames: Buffer[]
     try {
@@ -202,6 +216,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
         p.timer = setTimeout(() => this.expireSend(p), this.sendTimeout)
       }
       this.sendQueue.push(p)
+      this.updateHold()
     })
   }
 
@@ -248,6 +263,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
       } while ((this.sendLoop as Loop) === Loop.Again && this.sendQueue.length > 0)
     } finally {
       this.sendLoop = Loop.Idle
+      this.updateHold()
     }
   }
 
@@ -268,6 +284,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
    * order (no EBUSY). Rejects with EAGAIN after `receiveTimeout`, EBADF once closed.
    */
   receive(): Promise<Buffer[]> {
+    if (this.proxied) return Promise.reject(zerr("EBUSY"))
     if (this.isClosed) return Promise.reject(zerr("EBADF"))
     try {
       this.checkReceive()
@@ -285,10 +302,12 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
         p.timer = setTimeout(() => {
           const rest = this.recvQueue.drain().filter((x) => x !== p)
           for (const x of rest) this.recvQueue.push(x)
+          this.updateHold()
           reject(zerr("EAGAIN"))
         }, this.receiveTimeout)
       }
       this.recvQueue.push(p)
+      this.updateHold()
     })
   }
 
@@ -315,7 +334,17 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
       } while ((this.recvLoop as Loop) === Loop.Again && this.recvQueue.length > 0)
     } finally {
       this.recvLoop = Loop.Idle
+      this.updateHold()
     }
+  }
+
+  /** Holds the process while a send or receive is pending, and lets it go once none is (lifetime.ts). */
+  private updateHold(): void {
+    const busy = this.sendQueue.length > 0 || this.recvQueue.length > 0
+    if (busy === this.holding) return
+    this.holding = busy
+    if (busy) hold()
+    else release()
   }
 
   /**
@@ -331,7 +360,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
     return {
       next: () => {
         if (this.isClosed) return Promise.resolve(done)
-        if (this.recvQueue.length === 0) {
+        if (this.recvQueue.length === 0 && !this.proxied) {
           const m = this.xrecvChecked()
           if (m) return Promise.resolve({ done: false, value: m })
         }
@@ -371,6 +400,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
       clearTimeout(p.timer)
       p.reject(zerr("EAGAIN"))
     }
+    this.updateHold()
     this.closeEndpoints()
     // Nothing is received after close: what pipes that left earlier still held goes too.
     this.discardInbound()

@@ -4,6 +4,7 @@
  * as libzmq's do. Behaviour lives in socket-peers.ts and socket-base.ts.
  */
 import { Context, context } from "../context.js"
+import type { LingeringSocket } from "../lifetime.js"
 import { zerr } from "../errors.js"
 import { SecurityOptions, type SecurityMechanism } from "../mechanisms/security.js"
 import { checkOption, commonOptions, defineOptions, optionDefaults, optionTable, type SocketOptions } from "../options.js"
@@ -99,6 +100,8 @@ export abstract class SocketOptionsBase {
       if (!(k in optionTable) || !(k in this)) throw zerr("EINVAL", `unknown option ${JSON.stringify(k)} for this socket type`)
       ;(this as Record<string, unknown>)[k] = v
     }
+    // Counted against the context's maxSockets (EMFILE), and waited for at exit while it lingers.
+    this.socketContext.attach(this as unknown as LingeringSocket)
   }
 
   /** True once the socket is closed: options then throw ENOTSOCK, as in zeromq.js. */

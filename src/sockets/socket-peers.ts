@@ -494,7 +494,8 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     }
     for (const p of [...this.pipes]) if (!lingering.has(p)) this.removePipe(p)
     if (this.connecters.size > 0 && this.linger > 0) {
-      this.lingerTimer = setTimeout(() => this.endLinger(), this.linger)
+      // Unref'd: a lingering socket does not hold the process; at exit lifetime.ts waits for it.
+      this.lingerTimer = setTimeout(() => this.endLinger(), this.linger).unref()
     }
   }
 
@@ -538,6 +539,21 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       reconnects: this.stats.reconnects,
       protocolErrors: this.stats.protocolErrors,
     }
+  }
+
+  /** @internal Endpoints bound or connected now (none once closed): a Proxy needs one on each side. */
+  get endpointCount(): number {
+    return this.isClosed ? 0 : this.listeners.size + this.connecters.size
+  }
+
+  /**
+   * @internal True while messages queued for peers may still go out: an open socket with a queue,
+   * or a closed one still lingering. What the exit wait (lifetime.ts) waits for.
+   */
+  get undelivered(): boolean {
+    if (this.isClosed) return this.connecters.size > 0 || this.engines.size > 0
+    for (const p of this.pipes) if (p.out.length > 0) return true
+    return false
   }
 
   protected assertOpen(): void {

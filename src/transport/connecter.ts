@@ -79,13 +79,15 @@ export class Connecter {
   private open(ip: string | undefined): void {
     const sock = this.ep.transport === "tcp" ? netConnect({ host: ip, port: this.ep.port, noDelay: true }) : netConnect({ path: this.ep.path })
     this.pending = sock
+    // Connections and reconnect timers do not hold the process; a pending operation does (lifetime.ts).
+    sock.unref()
     // libzmq reports a TCP connect in progress (EINPROGRESS) as "connect:delay"; an ipc connect
     // completes or fails at once, so it has none.
     if (this.ep.transport === "tcp") this.host.connectEvent("connect:delay", this.eventAddress)
     const t = this.timing()
     let timeout: NodeJS.Timeout | undefined
     if (t.connectTimeout > 0) {
-      timeout = setTimeout(() => sock.destroy(new Error("connect timed out")), t.connectTimeout)
+      timeout = setTimeout(() => sock.destroy(new Error("connect timed out")), t.connectTimeout).unref()
     }
     const onError = () => {
       clearTimeout(timeout)
@@ -131,7 +133,7 @@ export class Connecter {
       interval = t.reconnectInterval + (t.reconnectInterval > 0 ? Math.floor(Math.random() * t.reconnectInterval) : 0)
     }
     this.host.connectEvent("connect:retry", this.eventAddress, interval)
-    this.timer = setTimeout(() => this.attempt(), interval)
+    this.timer = setTimeout(() => this.attempt(), interval).unref()
   }
 
   stop(): void {

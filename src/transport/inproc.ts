@@ -7,9 +7,17 @@
  * `inproc://zeromq.zap.01` (RFC 27 "Architecture").
  *
  * As in libzmq 4.x, a connect may come before the bind: it waits and completes when the name is bound.
+ *
+ * Names are per module instance, so per thread: each worker thread has its own zmtp and its own
+ * inproc namespace (zeromq.js shares one libzmq context, so one namespace, among all threads). A
+ * connect cannot reach a name bound in another thread; so that this does not just wait in silence,
+ * the instances of a process tell each other of their bound names over a BroadcastChannel, and a
+ * connect waiting for a name that another thread has bound gets a process warning (code
+ * ZMTP_INPROC_THREAD) naming it. The connect goes on waiting for a bind in its own thread.
  */
 import type { Socket as NetSocket } from "node:net"
 import { Duplex } from "node:stream"
+import { BroadcastChannel, threadId } from "node:worker_threads"
 import { zerr } from "../errors.js"
 import { Connecter, type ConnecterHost, type ConnecterTiming } from "./connecter.js"
 import type { Endpoint } from "./endpoint.js"
@@ -87,6 +95,34 @@ type Accept = (sock: NetSocket, l: InprocListener) => void
 const bound = new Map<string, InprocListener>()
 const waiting = new Map<string, Set<() => void>>()
 
+/** What the instances of a process tell each other: a name bound here, or a question who has one. */
+type Notice = { kind: "bound" | "who"; name: string; thread: number }
+
+let channel: BroadcastChannel | undefined
+/** Names whose waiting connects were already warned about (until they are bound here or stop waiting). */
+const warned = new Set<string>()
+
+/** The channel to the other zmtp instances of this process (opened on first use, never holding the process). */
+function notices(): BroadcastChannel {
+  if (channel) return channel
+  const ch = new BroadcastChannel("zmtp:inproc")
+  ch.unref()
+  ch.onmessage = (e: unknown) => {
+    const n = (e as { data: Notice }).data
+    if (n.kind === "who") {
+      if (bound.has(n.name)) ch.postMessage({ kind: "bound", name: n.name, thread: threadId } satisfies Notice)
+    } else if (waiting.has(n.name) && !bound.has(n.name) && !warned.has(n.name)) {
+      warned.add(n.name)
+      process.emitWarning(
+        `inproc://${n.name} is bound in another thread (threadId ${n.thread}), which this thread's connect to it cannot reach: ` +
+          `zmtp's inproc names are per thread. Connect across threads over ipc:// or tcp://.`,
+        { code: "ZMTP_INPROC_THREAD" },
+      )
+    }
+  }
+  return (channel = ch)
+}
+
 /** Name of an inproc endpoint ("inproc://name" -> "name"); throws EINVAL for an empty one. */
 export function inprocName(address: string): string {
   const name = address.slice("inproc://".length)
@@ -116,6 +152,9 @@ export class InprocListener {
     if (bound.has(name)) throw zerr("EADDRINUSE", `inproc name ${name} is already bound`, address)
     const l = new InprocListener(address, name, onConnection)
     bound.set(name, l)
+    warned.delete(name)
+    // Connects waiting in other threads for this name learn that it cannot be theirs.
+    notices().postMessage({ kind: "bound", name, thread: threadId } satisfies Notice)
     // Connects made before this bind complete now.
     const w = waiting.get(name)
     if (w) {
@@ -162,11 +201,18 @@ export function isInprocBound(address: string): boolean {
 /** Calls `f` once the name is bound; returns a function that cancels the wait. */
 function whenBound(name: string, f: () => void): () => void {
   let set = waiting.get(name)
-  if (!set) waiting.set(name, (set = new Set()))
+  if (!set) {
+    waiting.set(name, (set = new Set()))
+    // Is it bound in another thread? An answer comes back as a "bound" notice.
+    notices().postMessage({ kind: "who", name, thread: threadId } satisfies Notice)
+  }
   set.add(f)
   return () => {
     set.delete(f)
-    if (set.size === 0 && waiting.get(name) === set) waiting.delete(name)
+    if (set.size === 0 && waiting.get(name) === set) {
+      waiting.delete(name)
+      warned.delete(name)
+    }
   }
 }
 
@@ -207,7 +253,7 @@ export class InprocConnecter extends Connecter {
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined
       this.start()
-    }, ivl)
+    }, ivl).unref()
   }
 
   override stop(): void {

@@ -44,9 +44,13 @@ export class Listener {
   ): Promise<Listener> {
     return new Promise((resolve, reject) => {
       const server = createServer({ noDelay: true })
+      // Neither the server nor its connections hold the process: only a pending operation does, as
+      // in zeromq.js (lifetime.ts).
+      server.unref()
       let listener: Listener | undefined
       server.on("connection", (sock) => {
         if (!listener) return sock.destroy()
+        sock.unref()
         listener.connections.add(sock)
         sock.once("close", () => listener!.connections.delete(sock))
         onConnection(sock, listener)

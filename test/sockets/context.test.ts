@@ -112,7 +112,7 @@ describe("Context and context", () => {
     }
   })
 
-  it("bad context options and values are refused in both; zmtp's errors are EINVAL", () => {
+  it("bad context options and values are refused in both, with the same error (TypeError for a type, EINVAL for a value libzmq refuses)", () => {
     const bad: [string, object][] = [
       ["unknown option", { bogus: 1 }],
       ["blocky not a boolean", { blocky: 1 }],
@@ -120,12 +120,20 @@ describe("Context and context", () => {
       ["ioThreads a string", { ioThreads: "2" }],
       ["maxSockets 0", { maxSockets: 0 }],
     ]
+    const thrown = (f: () => unknown) => {
+      try {
+        f()
+      } catch (e) {
+        const { name, message, code } = e as { name: string; message: string; code?: string }
+        return { name: e instanceof TypeError ? "TypeError" : name === "ZmtpError" ? "Error" : name, message, code }
+      }
+      return "no error"
+    }
     for (const [what, o] of bad) {
-      expect(() => new zmq.Context(o as never), `zeromq.js ${what}`).toThrow()
-      expect(() => new zmtp.Context(o as never), `zmtp ${what}`).toThrow(expect.objectContaining({ code: "EINVAL" }))
+      expect(thrown(() => new zmtp.Context(o as never)), what).toEqual(thrown(() => new zmq.Context(o as never)))
     }
     const c = new zmtp.Context()
-    expect(() => (c.blocky = "x" as never)).toThrow(expect.objectContaining({ code: "EINVAL" }))
+    expect(() => (c.blocky = "x" as never)).toThrow(new TypeError("Option value must be a boolean"))
     expect(c.blocky).toBe(true)
   })
 
