@@ -143,6 +143,13 @@ export function zerr(code: ZmtpErrorCode, detail?: string, address?: string): Zm
   return new ZmtpError(code, detail, address)
 }
 
+/** An error whose message is zeromq.js's own wording for this case rather than the errno's usual text. */
+export function zerrWithMessage(code: ZmtpErrorCode, message: string, address?: string): ZmtpError {
+  const e = new ZmtpError(code, undefined, address)
+  e.message = message
+  return e
+}
+
 /**
  * zeromq.js's EBUSY for a bind, unbind (or, there, any other call) made while a bind or unbind is
  * still in flight (src/socket.cc ValidateOpen).

@@ -16,7 +16,7 @@
  * {@link Proxy.statistics} (libzmq's proxy would block on its capture socket instead).
  */
 import { requireNew } from "./context.js"
-import { zerr } from "./errors.js"
+import { zerr, zerrWithMessage } from "./errors.js"
 import { hold, release } from "./lifetime.js"
 import { SocketBase } from "./sockets/socket-base.js"
 
@@ -149,8 +149,8 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
     checkArgs(arguments, [])
     const front = this.#frontEnd
     const back = this.#backEnd
-    if (front.endpointCount === 0) throw zerr("EINVAL", "Front-end socket must be bound or connected")
-    if (back.endpointCount === 0) throw zerr("EINVAL", "Back-end socket must be bound or connected")
+    if (front.endpointCount === 0) throw zerrWithMessage("EINVAL", "Front-end socket must be bound or connected")
+    if (back.endpointCount === 0) throw zerrWithMessage("EINVAL", "Back-end socket must be bound or connected")
     if (this.#running || front.proxied || back.proxied) throw zerr("EBUSY")
     this.#running = true
     this.#stopping = false

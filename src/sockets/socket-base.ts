@@ -5,7 +5,7 @@
  * extends. A socket type adds only its state machine through the hooks at the bottom.
  */
 import { Buffer } from "node:buffer"
-import { zerr } from "../errors.js"
+import { blockedError, zerr } from "../errors.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { Queue } from "../pipe/queue.js"
 import { hold, release } from "../lifetime.js"
@@ -180,7 +180,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
    * order, each waiting its turn (up to `sendTimeout`), so back-pressure still holds.
    */
   send(message: Message): Promise<void> {
-    if (this.proxied) return Promise.reject(zerr("EBUSY"))
+    if (this.proxied) return Promise.reject(blockedError())
     return this.sendQueued(message)
   }
 
@@ -284,7 +284,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
    * order (no EBUSY). Rejects with EAGAIN after `receiveTimeout`, EBADF once closed.
    */
   receive(): Promise<Buffer[]> {
-    if (this.proxied) return Promise.reject(zerr("EBUSY"))
+    if (this.proxied) return Promise.reject(blockedError())
     if (this.isClosed) return Promise.reject(zerr("EBADF"))
     try {
       this.checkReceive()
