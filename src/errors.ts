@@ -24,6 +24,7 @@ export type ZmtpErrorCode =
   | "EMSGSIZE"
   | "ETIMEDOUT"
   | "ECANCELED"
+  | "ENOTSUP"
   | "ERR_ZMTP_GREETING"
   | "ERR_ZMTP_VERSION"
   | "EFAULT"
@@ -51,6 +52,7 @@ const messages: Partial<Record<ZmtpErrorCode, string>> = {
   EADDRINUSE: "Address already in use",
   EPROTONOSUPPORT: "Protocol not supported",
   ENAMETOOLONG: "File name too long",
+  ENOTSUP: "Operation not supported",
 }
 
 /** An error with a stable `code`, and the endpoint it concerns where there is one. */

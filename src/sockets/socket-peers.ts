@@ -7,11 +7,8 @@
 import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import type { Metadata } from "../codec/command.js"
-import type { SocketTypeName } from "../codec/socket-types.js"
-import { socketTypeNumber } from "../codec/socket-types.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
 import { ZmtpError, zerr } from "../errors.js"
-import { Observer } from "../events.js"
 import { checkOption } from "../options.js"
 import { AuthError } from "../mechanisms/mechanism.js"
 import { zapRequest } from "../mechanisms/zap-client.js"
@@ -37,13 +34,6 @@ export interface SocketStatistics {
 }
 
 export abstract class PeerSocket extends SocketOptionsBase implements EngineHost, ConnecterHost, PipeOwner {
-  /** The endpoint of the last bind or connect, resolved (`tcp://127.0.0.1:41234`), or null. */
-  lastEndpoint: string | null = null
-  /** Socket events (zeromq.js names and payloads). */
-  readonly events = new Observer()
-
-  /** This socket's type name. */
-  protected abstract readonly typeName: SocketTypeName
   /**
    * True for a type that answers each message on the connection it came in on (REP): its engines
    * stop reading from a peer while output to that peer is over budget.
@@ -61,13 +51,8 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private lingerTimer: NodeJS.Timeout | undefined
   protected readonly stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
 
-  /** libzmq's numeric socket type. */
-  get type(): number {
-    return socketTypeNumber[this.typeName]
-  }
-
   /** True once close() was called. */
-  get closed(): boolean {
+  override get closed(): boolean {
     return this.isClosed
   }
 
@@ -105,7 +90,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     }
     // Keyed by the resolved endpoint, what lastEndpoint reports; unbind also takes the bind string.
     this.listeners.set(l.address, l)
-    this.lastEndpoint = l.address
+    this.lastEndpointValue = l.address
     this.events.emit({ type: "bind", address: l.address })
   }
 
@@ -119,7 +104,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       return Promise.reject(e)
     }
     this.listeners.set(l.address, l as unknown as Listener)
-    this.lastEndpoint = l.address
+    this.lastEndpointValue = l.address
     this.events.emit({ type: "bind", address: l.address })
     return Promise.resolve()
   }
@@ -156,7 +141,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
     const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId }
     this.connecters.set(address, entry)
-    this.lastEndpoint = address
+    this.lastEndpointValue = address
     if (!this.immediate) {
       // libzmq with ZMQ_IMMEDIATE off: the pipe exists at once and queues while the peer is away.
       entry.pipe = this.newPipe(address, true, entry.routingId)
@@ -181,6 +166,12 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
 
   private accepted(sock: NetSocket, l: Listener): void {
     if (this.isClosed) return void sock.destroy()
+    // ZMQ_TCP_ACCEPT_FILTER: libzmq closes a peer no filter matches at once and reports a failed
+    // accept (EAGAIN), not an accept.
+    if (l.address.startsWith("tcp://") && !this.acceptFilter.allows(sock.remoteAddress, sock.remoteFamily)) {
+      sock.destroy()
+      return void this.events.emit({ type: "accept:error", address: l.address, error: zerr("EAGAIN") })
+    }
     this.events.emit({ type: "accept", address: l.address })
     // A listener of that event may have closed the socket.
     if (this.isClosed) return void sock.destroy()
@@ -331,7 +322,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     p.presetRoutingId = connectRoutingId
     this.pipes.add(p)
     // ZMQ_PROBE_ROUTER: an empty message goes first on every new pipe, ahead of anything the user sends.
-    if (this.probeRouter) p.write([Buffer.alloc(0)])
+    if (this.opts.probeRouter) p.write([Buffer.alloc(0)])
     this.pipeAdded(p)
     return p
   }
