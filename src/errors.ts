@@ -33,6 +33,7 @@ export type ZmtpErrorCode =
   | "ECANCELED"
   | "EMFILE"
   | "ENFILE"
+  | "ENOTSUP"
   | "ERR_ZMTP_GREETING"
   | "ERR_ZMTP_VERSION"
   | "EFAULT"
@@ -79,6 +80,7 @@ const messages: Record<Exclude<ZmtpErrorCode, `ERR_${string}`>, string> = {
   EMSGSIZE: "Message too long",
   ETIMEDOUT: "Connection timed out",
   ECANCELED: "Operation canceled",
+  ENOTSUP: "Operation not supported",
   EMFILE: "Too many open file descriptors",
   ENFILE: "Too many open files in system",
   EFAULT: "Context is closed",

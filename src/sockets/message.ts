@@ -15,18 +15,24 @@ import { Buffer } from "node:buffer"
 import { zerr } from "../errors.js"
 export { COPY_THRESHOLD, ownFrames } from "../pipe/out-queue.js"
 
-/** One frame as a user may give it. */
-export type MessageLike = string | Buffer | Uint8Array | ArrayBuffer
+/**
+ * One frame as a user may give it. As in zeromq.js, any typed array or DataView is its bytes, null
+ * is an empty frame, and a number (or anything else) is sent as its string form.
+ */
+export type MessageLike = string | Buffer | ArrayBufferView | ArrayBuffer | SharedArrayBuffer | number | null
 /** A message: one frame or several. */
 export type Message = MessageLike | readonly MessageLike[]
 
 function toFrame(f: MessageLike): Buffer {
   if (typeof f === "string") return Buffer.from(f) // UTF-8, and a fresh buffer already
   if (Buffer.isBuffer(f)) return f
-  if (f instanceof Uint8Array) return Buffer.from(f.buffer, f.byteOffset, f.byteLength)
+  if (ArrayBuffer.isView(f)) return Buffer.from(f.buffer, f.byteOffset, f.byteLength)
   // An ArrayBuffer: a view of all of it.
-  if (f instanceof ArrayBuffer) return Buffer.from(f)
-  throw zerr("EINVAL", "a frame must be a string, Buffer, Uint8Array or ArrayBuffer")
+  if (f instanceof ArrayBuffer || f instanceof SharedArrayBuffer) return Buffer.from(f)
+  if (f === null) return Buffer.alloc(0)
+  // zeromq.js sends anything else as its string; a Symbol has none (the template throws the
+  // TypeError zeromq.js throws, where String() would convert it).
+  return Buffer.from(`${f as unknown as string}`)
 }
 
 /**

@@ -6,7 +6,7 @@
 import { zerr } from "../errors.js"
 import type { SocketOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
-import { SocketBase } from "./socket-base.js"
+import { SocketApi } from "./socket-api.js"
 
 /**
  * Index of a request's empty delimiter, or -1 when it has none or nothing after it (RFC 28: such a
@@ -17,7 +17,7 @@ function delimiterAt(m: Buffer[]): number {
   return d === m.length - 1 ? -1 : d
 }
 
-export class Reply extends SocketBase {
+export class Reply extends SocketApi {
   protected readonly typeName = "REP" as const
   protected override readonly answersEachMessage = true
   /** The peer and envelope of the request being answered; undefined while waiting for a request. */

@@ -5,14 +5,17 @@
  */
 import { Buffer } from "node:buffer"
 import { zerr } from "../errors.js"
-import { defineOptions, type RequestOptions } from "../options.js"
+import type { RequestOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { RoundRobinSocket } from "./round-robin.js"
+import { defineOptions } from "./socket-options.js"
 
 const EMPTY = Buffer.alloc(0)
 
 export class Request extends RoundRobinSocket {
   protected readonly typeName = "REQ" as const
+  /** ZMQ_PROBE_ROUTER. See {@link RequestOptions.probeRouter}. */
+  declare probeRouter: boolean
   /** ZMQ_REQ_CORRELATE. See {@link RequestOptions.correlate}. */
   declare correlate: boolean
   /** ZMQ_REQ_RELAXED. See {@link RequestOptions.relaxed}. */
@@ -95,4 +98,4 @@ export class Request extends RoundRobinSocket {
   }
 }
 
-defineOptions(Request.prototype, ["correlate", "relaxed"])
+defineOptions(Request.prototype, ["probeRouter", "correlate", "relaxed"])

@@ -4,9 +4,9 @@
  */
 import type { Pipe } from "../pipe/pipe.js"
 import { LoadBalancer } from "../routing/load-balancer.js"
-import { SocketBase } from "./socket-base.js"
+import { SocketApi } from "./socket-api.js"
 
-export abstract class RoundRobinSocket extends SocketBase {
+export abstract class RoundRobinSocket extends SocketApi {
   protected readonly lb = new LoadBalancer()
 
   protected override pipeAdded(p: Pipe): void {

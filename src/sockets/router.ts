@@ -5,12 +5,17 @@
 import { Buffer } from "node:buffer"
 import type { Metadata } from "../codec/command.js"
 import { zerr, type ZmtpError } from "../errors.js"
-import { defineOptions, type RouterOptions } from "../options.js"
+import { typeMismatch, type RouterOptions } from "../options.js"
 import type { Pipe } from "../pipe/pipe.js"
-import { SocketBase } from "./socket-base.js"
+import { SocketApi } from "./socket-api.js"
+import { defineOptions } from "./socket-options.js"
 
-export class Router extends SocketBase {
+export class Router extends SocketApi {
   protected readonly typeName = "ROUTER" as const
+  /** ZMQ_PROBE_ROUTER. See {@link RouterOptions.probeRouter}. */
+  declare probeRouter: boolean
+  /** ZMQ_CONNECT_ROUTING_ID. See {@link RouterOptions.connectRoutingId}. */
+  declare connectRoutingId: string | null
   /** ZMQ_ROUTER_MANDATORY. See {@link RouterOptions.mandatory}. */
   declare mandatory: boolean
   /** ZMQ_ROUTER_HANDOVER. See {@link RouterOptions.handover}. */
@@ -29,10 +34,21 @@ export class Router extends SocketBase {
    * peer of this connection: messages to that id (its UTF-8 octets) are routable at once and queue
    * until it is up. Without it, the `connectRoutingId` option applies, once.
    */
-  override connect(address: string, options: { routingId?: string } = {}): void {
-    // A string id is UTF-8, as in zeromq.js. It is for this call only: even a connect that throws
-    // (bad endpoint, bad id) leaves neither it nor the connectRoutingId option behind.
-    super.connect(address, options)
+  override connect(address: string, options: { routingId?: string | Buffer } = {}): void {
+    // As zeromq.js's Router.connect: only a truthy routingId counts (an empty string is none), and
+    // it must be a string or a Buffer; further arguments are ignored. A string id is UTF-8. It is
+    // for this call only: even a connect that throws (bad endpoint, bad id) leaves neither it nor
+    // the connectRoutingId option behind.
+    const id = options.routingId
+    if (id) {
+      const bad = typeMismatch("string", id)
+      if (bad) throw bad
+    }
+    super.connect(address, { routingId: id ? (id as string) : undefined })
+  }
+
+  protected override get connectTakesOptions(): boolean {
+    return true
   }
 
   protected override pipeAdded(p: Pipe): void {
@@ -125,4 +141,4 @@ export class Router extends SocketBase {
   }
 }
 
-defineOptions(Router.prototype, ["mandatory", "handover"])
+defineOptions(Router.prototype, ["probeRouter", "mandatory", "handover", "connectRoutingId"])

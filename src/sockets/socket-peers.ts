@@ -7,11 +7,9 @@
 import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import type { Metadata } from "../codec/command.js"
-import type { SocketTypeName } from "../codec/socket-types.js"
-import { socketTypeNumber } from "../codec/socket-types.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
 import { blockedError, ZmtpError, zerr } from "../errors.js"
-import { Observer, type SocketEvent } from "../events.js"
+import type { SocketEvent } from "../events.js"
 import { checkOption } from "../options.js"
 import { AuthError } from "../mechanisms/mechanism.js"
 import { zapRequest } from "../mechanisms/zap-client.js"
@@ -37,13 +35,6 @@ export interface SocketStatistics {
 }
 
 export abstract class PeerSocket extends SocketOptionsBase implements EngineHost, ConnecterHost, PipeOwner {
-  /** The endpoint of the last bind or connect, resolved (`tcp://127.0.0.1:41234`), or null. */
-  lastEndpoint: string | null = null
-  /** Socket events (zeromq.js names and payloads). */
-  readonly events = new Observer()
-
-  /** This socket's type name. */
-  protected abstract readonly typeName: SocketTypeName
   /**
    * True for a type that answers each message on the connection it came in on (REP): its engines
    * stop reading from a peer while output to that peer is over budget.
@@ -69,13 +60,8 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private lingerTimer: NodeJS.Timeout | undefined
   protected readonly stats = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, protocolErrors: 0 }
 
-  /** libzmq's numeric socket type. */
-  get type(): number {
-    return socketTypeNumber[this.typeName]
-  }
-
   /** True once close() was called. */
-  get closed(): boolean {
+  override get closed(): boolean {
     return this.isClosed
   }
 
@@ -130,7 +116,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     }
     // Keyed by the resolved endpoint, what lastEndpoint reports; unbind also takes the bind string.
     this.listeners.set(l.address, l)
-    this.lastEndpoint = l.address
+    this.lastEndpointValue = l.address
     this.event({ type: "bind", address: l.address })
   }
 
@@ -148,7 +134,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private bindInproc(address: string): void {
     const l = InprocListener.open(address, (sock, listener) => this.accepted(sock, listener as unknown as Listener))
     this.listeners.set(l.address, l as unknown as Listener)
-    this.lastEndpoint = l.address
+    this.lastEndpointValue = l.address
   }
 
   /**
@@ -229,7 +215,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
     const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId }
     this.connecters.set(address, entry)
-    this.lastEndpoint = address
+    this.lastEndpointValue = address
     if (!this.immediate) {
       // libzmq with ZMQ_IMMEDIATE off: the pipe exists at once and queues while the peer is away.
       entry.pipe = this.newPipe(address, true, entry.routingId)
@@ -260,6 +246,12 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
 
   private accepted(sock: NetSocket, l: Listener): void {
     if (this.isClosed) return void sock.destroy()
+    // ZMQ_TCP_ACCEPT_FILTER: libzmq closes a peer no filter matches at once and reports a failed
+    // accept (EAGAIN), not an accept.
+    if (l.address.startsWith("tcp://") && !this.acceptFilter.allows(sock.remoteAddress, sock.remoteFamily)) {
+      sock.destroy()
+      return void this.event({ type: "accept:error", address: l.address, error: zerr("EAGAIN") })
+    }
     // Inproc listeners come here too, cast to Listener (bindInproc).
     const at = l instanceof Listener ? l.connectionAddress(sock) : (l as unknown as InprocListener).address
     this.event({ type: "accept", address: at })
@@ -418,7 +410,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     p.presetRoutingId = connectRoutingId
     this.pipes.add(p)
     // ZMQ_PROBE_ROUTER: an empty message goes first on every new pipe, ahead of anything the user sends.
-    if (this.probeRouter) p.write([Buffer.alloc(0)])
+    if (this.opts.probeRouter) p.write([Buffer.alloc(0)])
     this.pipeAdded(p)
     return p
   }
@@ -542,7 +534,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   /** @internal Endpoints bound or connected now (none once closed): a Proxy needs one on each side. */
-  get endpointCount(): number {
+  override get endpointCount(): number {
     return this.isClosed ? 0 : this.listeners.size + this.connecters.size
   }
 

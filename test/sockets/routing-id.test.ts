@@ -149,7 +149,9 @@ describe("routing id validation counts UTF-8 octets, as libzmq (zeromq.js) does"
             expect(r.connectRoutingId).toBe(value)
           } else {
             expect(() => (r.connectRoutingId = value)).toThrow(expect.objectContaining({ code: "EINVAL" }))
-            expect(() => r.connect("tcp://127.0.0.1:1", { routingId: value })).toThrow(expect.objectContaining({ code: "EINVAL" }))
+            // zeromq.js's Router.connect takes an empty routingId as none (it tests it for truth).
+            if (value === "") expect(r.connect("tcp://127.0.0.1:1", { routingId: value })).toBeUndefined()
+            else expect(() => r.connect("tcp://127.0.0.1:1", { routingId: value })).toThrow(expect.objectContaining({ code: "EINVAL" }))
           }
         } finally {
           r.close()
@@ -169,9 +171,13 @@ describe("routing id validation counts UTF-8 octets, as libzmq (zeromq.js) does"
     expect(() => (r.connectRoutingId = "\0x")).toThrow(expect.objectContaining({ code: "EINVAL" }))
     expect(() => r.connect("tcp://127.0.0.1:1", { routingId: "\0x" })).toThrow(expect.objectContaining({ code: "EINVAL" }))
     expect(d.routingId).toBeNull()
-    // A zero octet later in the id is an ordinary octet.
-    d.routingId = "a\0b"
-    expect(d.routingId).toBe("a\0b")
+    // A zero octet later in the id is an ordinary octet of the id; reading it back stops there, as
+    // zeromq.js's does (libzmq hands the octets over as a C string).
+    const theirs = track(new zmq.Dealer())
+    for (const s of [d, theirs]) {
+      s.routingId = "a\0b"
+      expect(s.routingId).toBe("a")
+    }
   })
 
   it("a Buffer routingId is taken as its octets: a libzmq ROUTER sees exactly them, even when they are not UTF-8", async () => {
