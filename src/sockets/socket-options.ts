@@ -394,8 +394,6 @@ abstract class Socket {
       default:
         return v as number | bigint | Buffer | null
     }
-    // Counted against the context's maxSockets (EMFILE), and waited for at exit while it lingers.
-    this.socketContext.attach(this as unknown as LingeringSocket)
   }
 
   /**
@@ -538,6 +536,8 @@ abstract class Socket {
       if (Object.prototype.hasOwnProperty.call(this, k)) throw new TypeError(`Cannot add property ${String(k)}, object is not extensible`)
       ;(this as Record<PropertyKey, unknown>)[k] = given[k]
     }
+    // Counted against the context's maxSockets (EMFILE), and waited for at exit while it lingers.
+    this.socketContext.attach(this as unknown as LingeringSocket)
   }
 
   /**
