@@ -15,22 +15,33 @@ import { Buffer } from "node:buffer"
 import { zerr } from "../errors.js"
 export { COPY_THRESHOLD, ownFrames } from "../pipe/out-queue.js"
 
-/** One frame as a user may give it. */
-export type MessageLike = string | Buffer | Uint8Array | ArrayBuffer
+/**
+ * One frame as a user may give it, as zeromq.js's `MessageLike`: bytes (a Buffer, any typed array or
+ * DataView, an ArrayBuffer or SharedArrayBuffer), a string (sent as UTF-8), a number (sent as its
+ * string form, "42"), or `null` (an empty frame). Any other value is sent as its string form, as
+ * zeromq.js does.
+ */
+export type MessageLike = string | number | null | ArrayBufferView | ArrayBuffer | SharedArrayBuffer
 /** A message: one frame or several. */
 export type Message = MessageLike | readonly MessageLike[]
 
 function toFrame(f: MessageLike): Buffer {
   if (typeof f === "string") return Buffer.from(f) // UTF-8, and a fresh buffer already
   if (Buffer.isBuffer(f)) return f
-  if (f instanceof Uint8Array) return Buffer.from(f.buffer, f.byteOffset, f.byteLength)
-  // An ArrayBuffer: a view of all of it.
-  if (f instanceof ArrayBuffer) return Buffer.from(f)
-  throw zerr("EINVAL", "a frame must be a string, Buffer, Uint8Array or ArrayBuffer")
+  // Any typed array or DataView: its bytes, as a view (no copy here; see the ownership note above).
+  if (ArrayBuffer.isView(f)) return Buffer.from(f.buffer, f.byteOffset, f.byteLength)
+  // An ArrayBuffer: a view of all of it. A SharedArrayBuffer too: zeromq.js's typings accept it, and
+  // its bytes are what the caller means (zeromq.js 6.8 sends the string "[object SharedArrayBuffer]").
+  if (f instanceof ArrayBuffer || (typeof SharedArrayBuffer === "function" && f instanceof SharedArrayBuffer)) {
+    return Buffer.from(f)
+  }
+  if (f === null) return Buffer.alloc(0)
+  // zeromq.js sends every other value (numbers, booleans, objects) as its string form.
+  return Buffer.from(String(f))
 }
 
 /**
- * Converts what the user gave into frames; throws EINVAL for anything else. The frames may share the
+ * Converts what the user gave into frames; throws EINVAL for a missing message or an empty array. The frames may share the
  * caller's memory: whoever keeps them past the call takes ownership (a pipe's queue, or ownFrames).
  */
 export function toFrames(msg: Message): Buffer[] {
@@ -40,5 +51,8 @@ export function toFrames(msg: Message): Buffer[] {
     for (let i = 0; i < msg.length; i++) out[i] = toFrame(msg[i] as MessageLike)
     return out
   }
+  // A missing message is an error (zeromq.js: "Message must be present"); a missing part of a
+  // multipart message is sent as "undefined", as zeromq.js does.
+  if (msg === undefined) throw zerr("EINVAL", "a message must be present")
   return [toFrame(msg as MessageLike)]
 }
