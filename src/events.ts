@@ -101,9 +101,14 @@ export class Observer implements AsyncIterable<SocketEvent> {
     }
   }
 
-  /** Stops observing (the socket's events are no longer kept). */
+  /**
+   * Stops observing (the socket's events are no longer kept). As zeromq.js's, the observer reads as
+   * `closed` at once and a later `receive()` rejects with EBADF: events not yet read are dropped.
+   * Listeners and a `receive()` already waiting still get the final `end`.
+   */
   close(): void {
-    this.emit({ type: "end" })
+    this.emit({ type: "end" }) // a no-op if the socket already ended it
+    this.buffered.length = 0
   }
 
   /** @internal Called by the socket. */

@@ -36,7 +36,7 @@ function toFrame(f: MessageLike): Buffer {
 }
 
 /**
- * Converts what the user gave into frames; throws EINVAL for anything else. The frames may share the
+ * Converts what the user gave into frames; throws EINVAL for a missing message or an empty array. The frames may share the
  * caller's memory: whoever keeps them past the call takes ownership (a pipe's queue, or ownFrames).
  */
 export function toFrames(msg: Message): Buffer[] {
@@ -46,5 +46,8 @@ export function toFrames(msg: Message): Buffer[] {
     for (let i = 0; i < msg.length; i++) out[i] = toFrame(msg[i] as MessageLike)
     return out
   }
+  // A missing message is an error (zeromq.js: "Message must be present"); a missing part of a
+  // multipart message is sent as "undefined", as zeromq.js does.
+  if (msg === undefined) throw zerr("EINVAL", "a message must be present")
   return [toFrame(msg as MessageLike)]
 }

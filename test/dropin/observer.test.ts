@@ -1,0 +1,52 @@
+/**
+ * The events observer's own `close()`, side by side with zeromq.js: once a user closes
+ * `socket.events`, the observer reads as closed at once and a `receive()` rejects as it does after
+ * the socket closed (EBADF), while the socket itself stays open.
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import * as zeromq from "zeromq"
+import * as zmtp from "../../src/index.js"
+
+type Zmq = typeof import("zeromq")
+const libs: readonly { name: "zeromq.js" | "zmtp"; zmq: Zmq }[] = [
+  { name: "zeromq.js", zmq: zeromq },
+  { name: "zmtp", zmq: zmtp as unknown as Zmq },
+]
+
+const open: { close(): void; closed: boolean; linger: number }[] = []
+afterEach(() => {
+  for (const s of open.splice(0)) {
+    if (s.closed) continue
+    s.linger = 0
+    s.close()
+  }
+})
+
+async function afterEventsClose(zmq: Zmq) {
+  const sock = new zmq.Dealer()
+  open.push(sock)
+  const events = sock.events
+  events.close()
+  const closedAtOnce = events.closed
+  let received: unknown
+  try {
+    received = await events.receive()
+  } catch (e) {
+    const err = e as { code?: string; errno?: number; message?: string }
+    received = { code: err.code, errno: err.errno, message: err.message }
+  }
+  return { closedAtOnce, received, socketClosed: sock.closed }
+}
+
+describe("events.close()", () => {
+  it("closes the observer at once; receive() then rejects with EBADF, as zeromq.js", async () => {
+    const seen: Record<string, unknown> = {}
+    for (const { name, zmq } of libs) seen[name] = await afterEventsClose(zmq)
+    expect(seen["zeromq.js"]).toEqual({
+      closedAtOnce: true,
+      received: { code: "EBADF", errno: 9, message: "Socket is closed" },
+      socketClosed: false,
+    })
+    expect(seen.zmtp).toEqual(seen["zeromq.js"])
+  })
+})
