@@ -12,17 +12,10 @@ import { randomBytes } from "node:crypto"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, afterEach, describe, expect, it } from "vitest"
-import * as zeromq from "zeromq"
-import * as zmtp from "../../src/index.js"
+import { libs, type LibName, type Zmq } from "./side-by-side.js"
 import { RawPeer, command, greeting } from "../../spec-tests/wire/raw-peer.js"
 import { cleanupIpc, freeTcpPort, ipcEndpoint, sleep } from "../helpers.js"
 
-type Zmq = typeof import("zeromq")
-type LibName = "zeromq.js" | "zmtp"
-const libs: readonly { name: LibName; zmq: Zmq }[] = [
-  { name: "zeromq.js", zmq: zeromq },
-  { name: "zmtp", zmq: zmtp as unknown as Zmq },
-]
 
 const cleanup: (() => unknown)[] = []
 async function runCleanup(): Promise<void> {

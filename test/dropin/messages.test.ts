@@ -6,33 +6,21 @@
  * | null`: any typed array is sent as its bytes, `null` as an empty frame, and anything else as its
  * string form (`42` as "42", `true` as "true"), in a multipart message too.
  */
-import { afterEach, describe, expect, it } from "vitest"
-import * as zeromq from "zeromq"
-import * as zmtp from "../../src/index.js"
+import { describe, expect, it } from "vitest"
+import { closeAfterEach, libs, type Zmq } from "./side-by-side.js"
 
-type Zmq = typeof import("zeromq")
-const libs: readonly { name: "zeromq.js" | "zmtp"; zmq: Zmq }[] = [
-  { name: "zeromq.js", zmq: zeromq },
-  { name: "zmtp", zmq: zmtp as unknown as Zmq },
-]
 
-const open: { close(): void; closed: boolean; linger: number }[] = []
-afterEach(() => {
-  for (const s of open.splice(0)) {
-    if (s.closed) continue
-    s.linger = 0
-    s.close()
-  }
-})
+const track = closeAfterEach()
 
 /** Sends `value` DEALER -> ROUTER over tcp and returns the received frames (without the routing id) in hex. */
 async function roundTrip(zmq: Zmq, value: unknown): Promise<string[]> {
   const router = new zmq.Router()
   const dealer = new zmq.Dealer()
-  open.push(router, dealer)
+  track(router)
+  track(dealer)
   await router.bind("tcp://127.0.0.1:*")
   dealer.connect(router.lastEndpoint as string)
-  await dealer.send(value as zeromq.MessageLike)
+  await dealer.send(value as Parameters<InstanceType<Zmq["Dealer"]>["send"]>[0])
   const [, ...frames] = await router.receive()
   return frames.map((f) => f.toString("hex"))
 }

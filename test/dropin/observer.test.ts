@@ -3,28 +3,15 @@
  * `socket.events`, the observer reads as closed at once and a `receive()` rejects as it does after
  * the socket closed (EBADF), while the socket itself stays open.
  */
-import { afterEach, describe, expect, it } from "vitest"
-import * as zeromq from "zeromq"
-import * as zmtp from "../../src/index.js"
+import { describe, expect, it } from "vitest"
+import { closeAfterEach, libs, type Zmq } from "./side-by-side.js"
 
-type Zmq = typeof import("zeromq")
-const libs: readonly { name: "zeromq.js" | "zmtp"; zmq: Zmq }[] = [
-  { name: "zeromq.js", zmq: zeromq },
-  { name: "zmtp", zmq: zmtp as unknown as Zmq },
-]
 
-const open: { close(): void; closed: boolean; linger: number }[] = []
-afterEach(() => {
-  for (const s of open.splice(0)) {
-    if (s.closed) continue
-    s.linger = 0
-    s.close()
-  }
-})
+const track = closeAfterEach()
 
 async function afterEventsClose(zmq: Zmq) {
   const sock = new zmq.Dealer()
-  open.push(sock)
+  track(sock)
   const events = sock.events
   events.close()
   const closedAtOnce = events.closed
