@@ -4,8 +4,8 @@
  * ones), and the waits that stand in for libzmq's SETTLE_TIME sleeps.
  *
  * Subscriptions travel asynchronously, so a test first waits until they have taken effect:
- *  - {@link syncSub}: the subscriber also subscribes to "!sync", the publisher sends "!sync<n>"
- *    until one arrives, then the subscriber drops "!sync" again. The publisher applies a peer's
+ *  - {@link syncSub}: the subscriber also subscribes to a fresh "!sync<n>:", the publisher sends it
+ *    until one arrives, then the subscriber drops it again. The publisher applies a peer's
  *    subscriptions in the order they were sent, so everything subscribed before is in effect. A SUB
  *    filters locally (late "!sync" messages are never delivered after its unsubscribe); an XSUB does
  *    not, so its receives go through {@link recvData}, which skips them.
@@ -115,18 +115,21 @@ let syncCounter = 0
  * SUB (subscribe()) or an XSUB (0x01 / 0x00 messages); `pub` a PUB or an XPUB.
  */
 export async function syncSub(pub: PS, sub: PS, ms = 5000): Promise<void> {
+  // A fresh topic each time: a subscription the publisher already holds (an earlier probe's, whose
+  // cancellation may still be on its way) would prove nothing about what was sent since.
+  const topic = `!sync${++syncCounter}:`
   const xsub = typeof sub.subscribe !== "function"
-  const on = () => (xsub ? sub.send(Buffer.from("\x01!sync", "latin1")) : (sub.subscribe("!sync"), Promise.resolve()))
-  const off = () => (xsub ? sub.send(Buffer.from("\x00!sync", "latin1")) : (sub.unsubscribe("!sync"), Promise.resolve()))
+  const on = () => (xsub ? sub.send(Buffer.from(`\x01${topic}`, "latin1")) : (sub.subscribe(topic), Promise.resolve()))
+  const off = () => (xsub ? sub.send(Buffer.from(`\x00${topic}`, "latin1")) : (sub.unsubscribe(topic), Promise.resolve()))
   await on()
   const end = Date.now() + ms
   try {
     for (;;) {
       if (Date.now() > end) throw new Error(`subscriptions not in effect within ${ms} ms`)
-      await pub.send(`!sync${++syncCounter}`)
+      await pub.send(topic)
       const m = await recvWithin(A(sub), 20)
-      if (m && m[0]!.toString("latin1").startsWith("!sync")) return
-      if (m) throw new Error(`unexpected message while synchronising: ${m.map(String).join(",")}`)
+      if (m && m[0]!.toString("latin1") === topic) return
+      if (m && !m[0]!.toString("latin1").startsWith("!sync")) throw new Error(`unexpected message while synchronising: ${m.map(String).join(",")}`)
     }
   } finally {
     await off()
