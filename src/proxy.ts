@@ -61,8 +61,9 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   private readonly counters: ProxyStatistics = { frontToBack: 0, backToFront: 0, dropped: 0, captured: 0, captureDropped: 0 }
 
   /**
-   * @param frontEnd socket facing clients (usually a Router)
-   * @param backEnd socket facing workers (usually a Dealer)
+   * @param frontEnd socket facing clients (usually a Router; an XSubscriber facing publishers for
+   *   a pub-sub forwarder, whose messages go down while the XPublisher's subscriptions go up)
+   * @param backEnd socket facing workers (usually a Dealer; an XPublisher facing subscribers)
    * @param capture optional socket that receives a copy of every forwarded message (a zmtp extension
    *   of zeromq.js's constructor; libzmq's capture argument). Best effort: copies it cannot take at
    *   once are dropped and counted in {@link statistics}.
