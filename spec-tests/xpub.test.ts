@@ -251,6 +251,20 @@ describeSubjects("RFC 29 XPUB", (ctx) => {
     expect(await recvStrs(pub)).toEqual(["\x00A"])
   })
 
+  it("subscriptions: topics of 245 and 246 octets, whose SUBSCRIBE commands end either side of the short/long frame boundary, arrive whole [libzmq test_xpub_topic]", async () => {
+    const xpub = make(ctx, "XPublisher")
+    const ep = await bind(ctx, xpub, "tcp")
+    const sub = make(ctx, "Subscriber")
+    sub.connect(ep)
+    for (const len of [245, 246]) {
+      const topic = "ABCDEFGHIJKLMNOP".repeat(16).slice(0, len)
+      sub.subscribe(topic)
+      expect(await recvStrs(xpub)).toEqual(["\x01" + topic])
+      sub.unsubscribe(topic)
+      expect(await recvStrs(xpub)).toEqual(["\x00" + topic])
+    }
+  })
+
   it("welcomeMessage: each new subscriber gets it first [libzmq test_xpub_welcome_msg]", async () => {
     const xpub = make(ctx, "XPublisher")
     xpub.welcomeMessage = "W"
