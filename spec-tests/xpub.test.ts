@@ -5,8 +5,8 @@
  * fails with EAGAIN" checks become "nothing arrives within 100 ms".
  */
 import { expect, it } from "vitest"
-import { bind, drain, make, manualSubscribe, nothing, publish, recvData, recvStrs, sleep, syncSub, type PS } from "./pubsub-helpers.js"
-import { describeSubjects, transports, type Ctx } from "./subjects.js"
+import { bind, drain, keepReading, make, manualSubscribe, nothing, publish, recvData, recvStrs, sleep, syncSub, type PS } from "./pubsub-helpers.js"
+import { type AnySocket, describeSubjects, EventCounter, transports, type Ctx } from "./subjects.js"
 
 /** An XPUB with two SUBs connected to it (libzmq test_xpub_verbose create_xpub_with_2_subs). */
 async function xpubWith2Subs(ctx: Ctx, opts: Record<string, unknown> = {}): Promise<[PS, PS, PS]> {
@@ -73,6 +73,29 @@ describeSubjects("RFC 29 XPUB", (ctx) => {
     })
   }
 
+  it("general: 'SHALL create a double queue when initiating an outgoing connection to a subscriber, and SHALL maintain the double queue whether or not the connection is established.' and 'SHOULD constrain incoming and outgoing queue sizes to a runtime-configurable limit.' (both 1000 by default)", async () => {
+    const ep = await ctx.freeEndpoint("tcp")
+    const sub1 = make(ctx, "Subscriber")
+    sub1.subscribe("A")
+    // libzmq sends a bound SUB's subscriptions to a new peer only while its application is in a call.
+    keepReading(sub1)
+    await sub1.bind(ep)
+    const xpub = make(ctx, "XPublisher", { reconnectInterval: 20 })
+    const events = new EventCounter(xpub as unknown as AnySocket)
+    expect([xpub.sendHighWaterMark, xpub.receiveHighWaterMark]).toEqual([1000, 1000])
+    xpub.connect(ep)
+    expect(await recvStrs(xpub)).toEqual(["\x01A"])
+    sub1.close()
+    await events.waitFor("disconnect")
+    // The connecting pipe stays, with what its peer subscribed: this waits in its queue.
+    await xpub.send("A-while-away")
+    const sub2 = make(ctx, "Subscriber")
+    sub2.subscribe("A")
+    const got = recvData(sub2)
+    await sub2.bind(ep)
+    expect(await got).toEqual(["A-while-away"])
+  })
+
   it("outgoing: 'SHALL not modify outgoing messages in any way.', 'SHALL perform a binary comparison of the subscription against the start of the first frame of the message.'", async () => {
     const xpub = make(ctx, "XPublisher")
     const ep = await bind(ctx, xpub, "ipc")
@@ -108,7 +131,7 @@ describeSubjects("RFC 29 XPUB", (ctx) => {
       for (const s of subs) s.connect(ep)
       await sleep(100)
       for (const [k, s] of subs.entries()) for (let i = 0; i < 4; i++) await s.send([`x${k}-${i}`, "more"])
-      await sleep(150)
+      await sleep(300)
       const got: string[] = []
       for (let i = 0; i < 8; i++) {
         const m = await recvStrs(xpub)

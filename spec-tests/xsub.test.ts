@@ -60,6 +60,40 @@ describeSubjects("RFC 29 XSUB", (ctx) => {
     })
   }
 
+  it("general: 'SHALL create a double queue when a publisher connects to it. If this publisher disconnects, the XSUB socket SHALL destroy its double queue ...' Each publisher that connects gets the subscriptions afresh", async () => {
+    const xsub = make(ctx, "XSubscriber")
+    const ep = await bind(ctx, xsub, "tcp")
+    await xsub.send(sub("s"))
+    for (let i = 0; i < 2; i++) {
+      // A receive pending on the XSUB: libzmq sends a new peer the subscriptions only while the
+      // application is in a call on the socket.
+      const got = recvData(xsub)
+      const xpub = make(ctx, "XPublisher", { reconnectInterval: 20 })
+      xpub.connect(ep)
+      expect(await recvStrs(xpub)).toEqual(["\x01s"])
+      await xpub.send(`s${i}`)
+      expect(await got).toEqual([`s${i}`])
+      xpub.close()
+    }
+  })
+
+  it("incoming: 'SHALL receive incoming messages from its publishers using a fair-queuing strategy.' and 'SHALL deliver messages to its calling application.'", async () => {
+    const xsub = make(ctx, "XSubscriber")
+    const ep = await bind(ctx, xsub, "tcp")
+    await xsub.send(sub(""))
+    const pubs = [make(ctx, "Publisher"), make(ctx, "Publisher")]
+    for (const p of pubs) {
+      p.connect(ep)
+      await syncSub(p, xsub)
+    }
+    for (const [k, p] of pubs.entries()) await publish(p, `p${k}-`, 4)
+    await sleep(300)
+    const got = (await drain(xsub)).map((m) => m[0]!)
+    expect(got.length).toBe(8)
+    for (const k of [0, 1]) expect(got.filter((t) => t.startsWith(`p${k}`))).toEqual([0, 1, 2, 3].map((i) => `p${k}-${i}`))
+    expect(got[0]!.slice(0, 2)).not.toBe(got[1]!.slice(0, 2))
+  })
+
   it("general: 'SHOULD constrain incoming and outgoing queue sizes to a runtime-configurable limit.' (both 1000 by default); linger defaults to 0, as libzmq's xsub_t sets it", () => {
     const xsub = make(ctx, "XSubscriber")
     expect([xsub.sendHighWaterMark, xsub.receiveHighWaterMark, xsub.linger]).toEqual([1000, 1000, 0])
@@ -104,7 +138,7 @@ describeSubjects("RFC 29 XSUB", (ctx) => {
     for (const x of xpubs) expect(await recvStrs(x)).toEqual(msg.map((f) => f.toString("latin1")))
   })
 
-  it("outgoing: 'SHALL silently drop the message if the outgoing queue for a publisher is full.' and 'SHALL NOT block on sending.'", async () => {
+  it("outgoing: 'SHALL silently drop the message if the outgoing queue for a publisher is full.' and 'SHALL NOT block on sending.'; general: 'SHALL maintain a double queue for each connected publisher, allowing outgoing and incoming messages to be queued independently.'", async () => {
     const xpub = make(ctx, "XPublisher", { receiveHighWaterMark: 2 })
     const ep = await bind(ctx, xpub, "tcp")
     const xsub = make(ctx, "XSubscriber", { sendHighWaterMark: 2, sendTimeout: 0 })
@@ -118,6 +152,11 @@ describeSubjects("RFC 29 XSUB", (ctx) => {
     expect(got.length).toBeLessThan(300)
     const seq = got.map((m) => Number(m[0]))
     expect(seq).toEqual([...seq].sort((a, b) => a - b))
+    // Its outgoing queue was full a moment ago; the incoming one was never in the way.
+    await xsub.send(sub(""))
+    expect(await recvStrs(xpub)).toEqual(["\x01"])
+    await xpub.send("back")
+    expect(await recvData(xsub)).toEqual(["back"])
   })
 
   it("subscriptions: 'SHALL accept subscription commands from its calling application.' and 'SHALL send subscribe and unsubscribe requests to publishers depending on the transport protocol used.' Counted: only the last cancellation goes out [libzmq xsub_t::xsend]", async () => {
