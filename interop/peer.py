@@ -22,8 +22,9 @@ Commands:
   echo     {sock}                        from now on every message received is sent straight back
                                          (a ROUTER's message keeps its envelope, so it goes back to
                                          the peer it came from)
-  proxy    {frontend, backend}           zmq.proxy between a ROUTER bound at frontend and a DEALER
-                                         bound at backend, in a thread -> {proxy, frontend, backend}
+  proxy    {frontend, backend, pubsub?}  zmq.proxy between a ROUTER bound at frontend and a DEALER
+                                         bound at backend (with pubsub: an XSUB and an XPUB), in a
+                                         thread -> {proxy, frontend, backend}
   proxy_stop {proxy}
   zap      {plain?, curve?}              binds a ROUTER at inproc://zeromq.zap.01 in this peer's
                                          context and answers ZAP requests (RFC 27): 200 for PLAIN
@@ -61,6 +62,8 @@ SOCKET_TYPES = {
     "PAIR": zmq.PAIR,
     "PUB": zmq.PUB,
     "SUB": zmq.SUB,
+    "XPUB": zmq.XPUB,
+    "XSUB": zmq.XSUB,
     "PUSH": zmq.PUSH,
     "PULL": zmq.PULL,
 }
@@ -241,7 +244,7 @@ class Peer(object):
         ready = queue.Queue()
         thread = threading.Thread(
             target=run_proxy,
-            args=(self.ctx, msg["frontend"], msg["backend"], control_ep, ready),
+            args=(self.ctx, msg["frontend"], msg["backend"], control_ep, ready, bool(msg.get("pubsub"))),
             name="proxy-%d" % ident,
         )
         thread.daemon = True
@@ -505,9 +508,9 @@ class Peer(object):
         self.shutdown()
 
 
-def run_proxy(ctx, frontend_ep, backend_ep, control_ep, ready):
-    frontend = ctx.socket(zmq.ROUTER)
-    backend = ctx.socket(zmq.DEALER)
+def run_proxy(ctx, frontend_ep, backend_ep, control_ep, ready, pubsub=False):
+    frontend = ctx.socket(zmq.XSUB if pubsub else zmq.ROUTER)
+    backend = ctx.socket(zmq.XPUB if pubsub else zmq.DEALER)
     control = ctx.socket(zmq.PAIR)
     try:
         for s in (frontend, backend, control):

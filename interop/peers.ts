@@ -13,6 +13,8 @@ import * as zmq from "zeromq"
 
 /** The socket types the interop suite uses (RFC 28). */
 export type SocketType = "REQ" | "REP" | "DEALER" | "ROUTER"
+/** The publish-subscribe socket types (RFC 29). */
+export type PubSubType = "PUB" | "SUB" | "XPUB" | "XSUB"
 
 /** Options a libzmq peer socket can be created with; names follow zeromq.js. */
 export interface PeerSocketOptions {
@@ -42,6 +44,12 @@ export interface PeerSocketOptions {
   curveServerKey?: string
   /** ZMQ_ZAP_DOMAIN */
   zapDomain?: string
+  /** ZMQ_XPUB_VERBOSE (allSubs) or ZMQ_XPUB_VERBOSER (allSubsUnsubs), XPUB only. */
+  verbosity?: "allSubs" | "allSubsUnsubs"
+  /** ZMQ_SNDHWM */
+  sendHighWaterMark?: number
+  /** ZMQ_RCVHWM */
+  receiveHighWaterMark?: number
 }
 
 /** The security options of {@link PeerSocketOptions}, named as zeromq.js names them. */
@@ -97,7 +105,7 @@ export interface PeerEvent {
 
 /** A libzmq socket, in this process or in the pyzmq child. */
 export interface PeerSocket {
-  readonly type: SocketType
+  readonly type: SocketType | PubSubType
   /** Binds and resolves with the real endpoint (the chosen port for tcp "*"). */
   bind(endpoint: string): Promise<string>
   connect(endpoint: string): Promise<void>
@@ -107,6 +115,10 @@ export interface PeerSocket {
   receive(timeoutMs?: number): Promise<Buffer[]>
   /** From now on every message received is sent straight back (a ROUTER's keeps its envelope). */
   echo(): Promise<void>
+  /** ZMQ_SUBSCRIBE (a SUB's subscribe()). */
+  subscribe(topic: Buffer): Promise<void>
+  /** ZMQ_UNSUBSCRIBE. */
+  unsubscribe(topic: Buffer): Promise<void>
   /** Resolves with the first monitor event called `name` (seen before or after the call). */
   waitForEvent(name: string, timeoutMs?: number): Promise<PeerEvent>
   /** The names of the monitor events seen so far, in order (empty without `monitor`). */
@@ -125,9 +137,12 @@ export interface PeerProxy {
 export interface LibzmqPeer {
   readonly name: "zeromq.js" | "pyzmq"
   readonly libzmqVersion: string
-  socket(type: SocketType, options?: PeerSocketOptions): Promise<PeerSocket>
-  /** zmq_proxy between a ROUTER bound at `frontend` and a DEALER bound at `backend`. */
-  proxy(frontend: string, backend: string): Promise<PeerProxy>
+  socket(type: SocketType | PubSubType, options?: PeerSocketOptions): Promise<PeerSocket>
+  /**
+   * zmq_proxy between a ROUTER bound at `frontend` and a DEALER bound at `backend`, or with
+   * `pubsub`, between an XSUB (frontend, facing publishers) and an XPUB (backend, facing subscribers).
+   */
+  proxy(frontend: string, backend: string, pubsub?: boolean): Promise<PeerProxy>
   /**
    * Starts a ZAP handler in this peer. libzmq consults it when a server socket's connection starts
    * its handshake, so start it before that socket binds.
@@ -214,14 +229,14 @@ const ZEROMQJS_EVENTS: Record<string, string> = {
   "handshake:error:other": "HANDSHAKE_FAILED_NO_DETAIL",
 }
 
-type ZmqSocket = zmq.Request | zmq.Reply | zmq.Dealer | zmq.Router
+type ZmqSocket = zmq.Request | zmq.Reply | zmq.Dealer | zmq.Router | zmq.Publisher | zmq.Subscriber | zmq.XPublisher | zmq.XSubscriber
 
 class ZeromqJsSocket implements PeerSocket {
   private readonly events = new EventLog()
   private echoing: Promise<void> | undefined
 
   constructor(
-    readonly type: SocketType,
+    readonly type: SocketType | PubSubType,
     private readonly sock: ZmqSocket,
     monitor: boolean,
     private readonly connectRoutingId?: string,
@@ -251,13 +266,22 @@ class ZeromqJsSocket implements PeerSocket {
   }
 
   async send(frames: Buffer[]): Promise<void> {
-    await this.sock.send(frames)
+    await (this.sock as zmq.Dealer).send(frames)
+  }
+
+  async subscribe(topic: Buffer): Promise<void> {
+    ;(this.sock as zmq.Subscriber).subscribe(topic)
+  }
+
+  async unsubscribe(topic: Buffer): Promise<void> {
+    ;(this.sock as zmq.Subscriber).unsubscribe(topic)
   }
 
   async receive(timeoutMs = DEFAULT_TIMEOUT): Promise<Buffer[]> {
-    this.sock.receiveTimeout = timeoutMs
+    const sock = this.sock as zmq.Dealer
+    sock.receiveTimeout = timeoutMs
     try {
-      return await this.sock.receive()
+      return await sock.receive()
     } catch (err) {
       const code = (err as { code?: string }).code ?? "EUNKNOWN"
       throw new PeerError(`zeromq.js ${this.type} receive: ${(err as Error).message}`, code)
@@ -297,11 +321,13 @@ class ZeromqJsPeer implements LibzmqPeer {
   private readonly proxies = new Set<PeerProxy>()
   private readonly zaps = new Set<PeerZapHandler>()
 
-  async socket(type: SocketType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
+  async socket(type: SocketType | PubSubType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
     const base = { linger: 0 } as Record<string, unknown>
     if (options.routingId !== undefined) base.routingId = options.routingId
     if (options.reconnectInterval !== undefined) base.reconnectInterval = options.reconnectInterval
     for (const key of SECURITY_OPTIONS) if (options[key] !== undefined) base[key] = options[key]
+    if (options.sendHighWaterMark !== undefined) base.sendHighWaterMark = options.sendHighWaterMark
+    if (options.receiveHighWaterMark !== undefined) base.receiveHighWaterMark = options.receiveHighWaterMark
     let sock: ZmqSocket
     switch (type) {
       case "REQ":
@@ -319,14 +345,31 @@ class ZeromqJsPeer implements LibzmqPeer {
         sock = router
         break
       }
+      case "PUB":
+        sock = new zmq.Publisher(base)
+        break
+      case "SUB":
+        sock = new zmq.Subscriber(base)
+        break
+      case "XPUB": {
+        const x = new zmq.XPublisher(base)
+        if (options.verbosity !== undefined) x.verbosity = options.verbosity
+        sock = x
+        break
+      }
+      case "XSUB":
+        sock = new zmq.XSubscriber(base)
+        break
     }
     const handle = new ZeromqJsSocket(type, sock, options.monitor ?? false, options.connectRoutingId)
     this.sockets.add(handle)
     return handle
   }
 
-  async proxy(frontend: string, backend: string): Promise<PeerProxy> {
-    const proxy = new zmq.Proxy(new zmq.Router({ linger: 0 }), new zmq.Dealer({ linger: 0 }))
+  async proxy(frontend: string, backend: string, pubsub = false): Promise<PeerProxy> {
+    const proxy = pubsub
+      ? new zmq.Proxy<zmq.XSubscriber | zmq.Router, zmq.XPublisher | zmq.Dealer>(new zmq.XSubscriber({ linger: 0 }), new zmq.XPublisher({ linger: 0 }))
+      : new zmq.Proxy<zmq.XSubscriber | zmq.Router, zmq.XPublisher | zmq.Dealer>(new zmq.Router({ linger: 0 }), new zmq.Dealer({ linger: 0 }))
     await proxy.frontEnd.bind(frontend)
     await proxy.backEnd.bind(backend)
     const running = proxy.run()
@@ -554,12 +597,16 @@ class PyzmqPeer implements LibzmqPeer {
     return this
   }
 
-  async socket(type: SocketType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
+  async socket(type: SocketType | PubSubType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
     const opts: Record<string, unknown> = {}
     if (options.routingId !== undefined) opts.ROUTING_ID = { str: options.routingId }
     if (options.connectRoutingId !== undefined) opts.CONNECT_ROUTING_ID = { str: options.connectRoutingId }
     if (options.mandatory !== undefined) opts.ROUTER_MANDATORY = options.mandatory ? 1 : 0
     if (options.reconnectInterval !== undefined) opts.RECONNECT_IVL = options.reconnectInterval
+    if (options.verbosity === "allSubs") opts.XPUB_VERBOSE = 1
+    if (options.verbosity === "allSubsUnsubs") opts.XPUB_VERBOSER = 1
+    if (options.sendHighWaterMark !== undefined) opts.SNDHWM = options.sendHighWaterMark
+    if (options.receiveHighWaterMark !== undefined) opts.RCVHWM = options.receiveHighWaterMark
     for (const key of SECURITY_OPTIONS) {
       const value = options[key]
       if (value === undefined) continue
@@ -570,8 +617,8 @@ class PyzmqPeer implements LibzmqPeer {
     return new PyzmqSocket(this, type, sock)
   }
 
-  async proxy(frontend: string, backend: string): Promise<PeerProxy> {
-    const r = (await this.call("proxy", { frontend, backend })) as Reply & { proxy: number; frontend: string; backend: string }
+  async proxy(frontend: string, backend: string, pubsub = false): Promise<PeerProxy> {
+    const r = (await this.call("proxy", { frontend, backend, pubsub })) as Reply & { proxy: number; frontend: string; backend: string }
     return {
       frontend: r.frontend,
       backend: r.backend,
@@ -609,7 +656,7 @@ class PyzmqSocket implements PeerSocket {
 
   constructor(
     private readonly peer: PyzmqPeer,
-    readonly type: SocketType,
+    readonly type: SocketType | PubSubType,
     private readonly sock: number,
   ) {}
 
@@ -633,6 +680,14 @@ class PyzmqSocket implements PeerSocket {
 
   async echo(): Promise<void> {
     await this.peer.call("echo", { sock: this.sock })
+  }
+
+  async subscribe(topic: Buffer): Promise<void> {
+    await this.peer.call("setopt", { sock: this.sock, name: "SUBSCRIBE", value: { b64: topic.toString("base64") } })
+  }
+
+  async unsubscribe(topic: Buffer): Promise<void> {
+    await this.peer.call("setopt", { sock: this.sock, name: "UNSUBSCRIBE", value: { b64: topic.toString("base64") } })
   }
 
   waitForEvent(name: string, timeoutMs = DEFAULT_TIMEOUT): Promise<PeerEvent> {

@@ -213,6 +213,8 @@ export interface OptionSpec {
   readonly immediate?: boolean
   /** The socket types that have it; every type when absent. */
   readonly only?: readonly SocketTypeName[]
+  /** The socket types `refuse` applies to; every type when absent. */
+  readonly refuseOn?: readonly SocketTypeName[]
 }
 
 const range = (min: number, max = 0x7fffffff) => (v: number) => v >= min && v <= max
@@ -239,7 +241,8 @@ export const optionTable = {
   // zmtp refuses a leading 0x00 where libzmq takes it: its ROUTER reads such an announced id as none.
   routingId: { id: 5, type: "string", default: null, valid: (v: Buffer | null) => octets(255, false)(v) && v![0] !== 0 },
   probeRouter: { id: 51, type: "bool", default: false, relaxed: "nonnegative", immediate: true, only: SOCKETS_WITH_PROBE },
-  conflate: { id: 54, type: "bool", default: false, refuse: (v: boolean) => v, only: ["DEALER"] },
+  // zmtp conflates on PUB and SUB; on DEALER it refuses true (see DealerOptions.conflate).
+  conflate: { id: 54, type: "bool", default: false, refuse: (v: boolean) => v, refuseOn: ["DEALER"], only: ["DEALER", "PUB", "SUB"] },
   affinity: { id: 4, type: "uint64", default: 0n },
   rate: { id: 8, type: "int32", default: 100, valid: range(1) },
   recoveryInterval: { id: 9, type: "int32", default: 10000, valid: range(0) },
@@ -291,6 +294,20 @@ export const optionTable = {
   interface: { id: 92, type: "string", default: null, valid: octets(16, true), refuse: (v: Buffer | null) => v !== null },
   zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any", refuse: (v: boolean) => v },
   loopbackFastPath: { id: 94, type: "bool", default: false, relaxed: "any" },
+  // Publish-subscribe (RFC 29). libzmq's XPUB takes its bool options as any int >= 0.
+  noDrop: { id: 69, type: "bool", default: false, relaxed: "nonnegative", only: ["PUB", "XPUB"] },
+  manual: { id: 71, type: "bool", default: false, relaxed: "nonnegative", only: ["XPUB"] },
+  // Any octets; none (null or empty) sends no welcome message.
+  welcomeMessage: { id: 72, type: "string", default: null, only: ["XPUB"] },
+  invertMatching: { id: 74, type: "bool", default: false, relaxed: "any", only: ["PUB", "SUB", "XPUB"] },
+  // ZMQ_XPUB_VERBOSE and ZMQ_XPUB_VERBOSER: no properties of their own (zeromq.js folds them into
+  // XPublisher.verbosity), reached by the generic accessors and by that property.
+  xpubVerbose: { id: 40, type: "bool", default: false, relaxed: "nonnegative", immediate: true, only: ["XPUB"] },
+  xpubVerboser: { id: 78, type: "bool", default: false, relaxed: "nonnegative", immediate: true, only: ["XPUB"] },
+  // ZMQ_SUBSCRIBE and ZMQ_UNSUBSCRIBE: what Subscriber.subscribe()/unsubscribe() set, as zeromq.js's
+  // do (setStringOption(6, prefix)); XPUB takes them in manual mode. Write-only, no property.
+  subscription: { id: 6, type: "string", default: null, immediate: true, unreadable: true, only: ["SUB", "XPUB"] },
+  unsubscription: { id: 7, type: "string", default: null, immediate: true, unreadable: true, only: ["SUB", "XPUB"] },
 } as const satisfies Record<string, OptionSpec>
 
 /** An option's name. */
@@ -389,7 +406,7 @@ export function typeMismatch(type: OptionType, value: unknown): TypeError | unde
  * socket keeps: TypeError for the wrong JS type (zeromq.js's text), EINVAL for a value libzmq refuses
  * or zmtp cannot honour. Strings come back as octets, uint64 as bigint.
  */
-export function checkSocketOption(name: string, value: unknown): unknown {
+export function checkSocketOption(name: string, value: unknown, type?: SocketTypeName): unknown {
   const spec = optionSpec(name)
   if (!spec || spec.readOnly) throw zerr("EINVAL")
   const bad = typeMismatch(spec.type, value)
@@ -417,14 +434,15 @@ export function checkSocketOption(name: string, value: unknown): unknown {
       v = toOctets(value as string | ArrayBufferView | null)
       break
   }
-  return finishOption(spec, v)
+  return finishOption(spec, v, type)
 }
 
 /** libzmq's range check, what it keeps, then zmtp's refusals. */
-export function finishOption(spec: OptionSpec, v: unknown): unknown {
+export function finishOption(spec: OptionSpec, v: unknown, type?: SocketTypeName): unknown {
   if (spec.valid && !(spec.valid as (x: unknown) => boolean)(v)) throw zerr("EINVAL")
   if (spec.keep) v = spec.keep(v as number)
-  if (spec.refuse && (spec.refuse as (x: unknown) => boolean)(v)) throw zerr("EINVAL")
+  const refused = spec.refuseOn === undefined || (type !== undefined && spec.refuseOn.includes(type))
+  if (refused && spec.refuse && (spec.refuse as (x: unknown) => boolean)(v)) throw zerr("EINVAL")
   return v
 }
 
@@ -480,3 +498,59 @@ export function checkOption(name: string, value: unknown, table?: Record<string,
       return value
   }
 }
+
+// ---- publish-subscribe (RFC 29) ----------------------------------------------------------------
+
+/** PUB options (zeromq.js `Publisher`). */
+export interface PublisherOptions extends SocketOptions {
+  /**
+   * ZMQ_XPUB_NODROP: when a matching subscriber's queue is full, the send waits for room (up to
+   * `sendTimeout`, then EAGAIN) instead of dropping the message for that subscriber. Default false.
+   */
+  noDrop: boolean
+  /**
+   * ZMQ_CONFLATE: each subscriber's outbound queue keeps only the newest message, whatever the
+   * high-water mark (zmtp keeps the whole message; libzmq keeps one frame of a multipart one).
+   * Default false.
+   */
+  conflate: boolean
+  /** ZMQ_INVERT_MATCHING: send each message to the subscribers whose subscriptions do NOT match it. Default false. */
+  invertMatching: boolean
+}
+
+/** SUB options (zeromq.js `Subscriber`). */
+export interface SubscriberOptions extends SocketOptions {
+  /** ZMQ_CONFLATE: each publisher's inbound queue keeps only the newest message; reading never pauses. Default false. */
+  conflate: boolean
+  /** ZMQ_INVERT_MATCHING: deliver the messages that match none of the subscriptions. Default false. */
+  invertMatching: boolean
+}
+
+/** XPUB options (zeromq.js `XPublisher`). */
+export interface XPublisherOptions extends SocketOptions {
+  /** ZMQ_XPUB_NODROP: as {@link PublisherOptions.noDrop}. Default false. */
+  noDrop: boolean
+  /**
+   * ZMQ_XPUB_MANUAL: subscriptions from peers are handed to the application (every one) but not
+   * applied; the application applies them with `subscribe()` / `unsubscribe()`, which act on the peer
+   * of the last subscription message received. Default false.
+   */
+  manual: boolean
+  /**
+   * ZMQ_XPUB_WELCOME_MSG: a message sent to each new subscriber as it joins (a string as UTF-8, or
+   * octets); null or empty for none. Default null.
+   */
+  welcomeMessage: string | Buffer | null
+  /** ZMQ_INVERT_MATCHING: as {@link PublisherOptions.invertMatching}. Default false. */
+  invertMatching: boolean
+  /**
+   * ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER: which subscription messages reach the application: null,
+   * a subscription only when it is the first for its topic and an unsubscription only when it is the
+   * last; "allSubs", every subscription; "allSubsUnsubs", every subscription and unsubscription.
+   * Default null.
+   */
+  verbosity: null | "allSubs" | "allSubsUnsubs"
+}
+
+/** XSUB options (zeromq.js `XSubscriber`): the common ones. */
+export type XSubscriberOptions = SocketOptions

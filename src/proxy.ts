@@ -89,8 +89,9 @@ export class Proxy<F extends SocketBase = SocketBase, B extends SocketBase = Soc
   readonly #counters: ProxyStatistics = { frontToBack: 0, backToFront: 0, dropped: 0, captured: 0, captureDropped: 0 }
 
   /**
-   * @param frontEnd socket facing clients (usually a Router)
-   * @param backEnd socket facing workers (usually a Dealer)
+   * @param frontEnd socket facing clients (usually a Router; an XSubscriber facing publishers for
+   *   a pub-sub forwarder, whose messages go down while the XPublisher's subscriptions go up)
+   * @param backEnd socket facing workers (usually a Dealer; an XPublisher facing subscribers)
    *
    * Exactly two sockets, as zeromq.js takes them: "Front-end must be a socket object" (TypeError) for
    * a missing or non-object one, "Expected 2 arguments but received 3" for a third, and an Error

@@ -437,8 +437,20 @@ abstract class Socket {
         if (name === "tcpAcceptFilter" && raw !== null && !validAcceptFilter((raw as Buffer).toString("latin1"), this.opts.ipv6 as boolean)) throw zerr("EINVAL")
         break
     }
-    v = finishOption(spec, v)
+    v = finishOption(spec, v, this.typeName)
     switch (name) {
+      case "xpubVerbose":
+        // libzmq's xpub_t: VERBOSE sets the subscriptions' verbosity and clears the cancellations'.
+        this.opts.xpubVerbose = v
+        this.opts.xpubVerboser = false
+        return
+      case "xpubVerboser":
+        this.opts.xpubVerbose = v
+        this.opts.xpubVerboser = v
+        return
+      case "subscription":
+      case "unsubscription":
+        return this.subscriptionOption(name === "subscription", v === null ? Buffer.alloc(0) : (v as Buffer))
       case "plainServer":
         return this.security.setPlainServer(v as boolean)
       case "curveServer":
@@ -462,6 +474,11 @@ abstract class Socket {
         return
     }
     this.opts[name] = v
+  }
+
+  /** ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE (SUB, and XPUB in manual mode): `topic` is the octets given. */
+  protected subscriptionOption(_subscribe: boolean, _topic: Buffer): void {
+    throw zerr("EINVAL")
   }
 
   /** @internal The property's read: the option in its JS type. */
