@@ -24,6 +24,7 @@ export type ZmtpErrorCode =
   | "EMSGSIZE"
   | "ETIMEDOUT"
   | "ECANCELED"
+  | "ENOTSUP"
   | "ERR_ZMTP_GREETING"
   | "ERR_ZMTP_VERSION"
   | "EFAULT"

@@ -87,7 +87,7 @@ export interface RouterOptions extends SocketOptions {
   handover: boolean
 }
 
-type Kind = "number" | "boolean" | "id" | "string" | "key"
+type Kind = "number" | "boolean" | "id" | "string" | "key" | "bytes" | "verbosity"
 
 /** How one option is checked: its kind, default and lower bound. */
 type Spec = { default: unknown; kind: Kind; min?: number }
@@ -188,6 +188,17 @@ export function checkOption(name: string, value: unknown, table: Record<string, 
       if (value === null || value === undefined) return null
       if (typeof value !== "string" && !(value instanceof Uint8Array)) throw zerr("EINVAL", `option ${name} must be a Z85 string or 32 octets`)
       return value
+    case "bytes":
+      // ZMQ_XPUB_WELCOME_MSG: any octets (a string as UTF-8), copied; empty or null means none.
+      if (value === null || value === undefined) return null
+      if (typeof value === "string") return Buffer.from(value, "utf8")
+      if (value instanceof Uint8Array) return Buffer.from(value)
+      throw zerr("EINVAL", `option ${name} must be a string, a Buffer or null`)
+    case "verbosity":
+      // zeromq.js XPublisher.verbosity: ZMQ_XPUB_VERBOSE (allSubs) / ZMQ_XPUB_VERBOSER (allSubsUnsubs).
+      if (value === null || value === undefined) return null
+      if (value !== "allSubs" && value !== "allSubsUnsubs") throw zerr("EINVAL", `option ${name} must be null, "allSubs" or "allSubsUnsubs"`)
+      return value
   }
 }
 
@@ -228,3 +239,69 @@ export function defineOptions(proto: object, names: readonly string[]): void {
     })
   }
 }
+// ---- publish-subscribe (RFC 29) ----------------------------------------------------------------
+
+/** PUB options (zeromq.js `Publisher`). */
+export interface PublisherOptions extends SocketOptions {
+  /**
+   * ZMQ_XPUB_NODROP: when a matching subscriber's queue is full, the send waits for room (up to
+   * `sendTimeout`, then EAGAIN) instead of dropping the message for that subscriber. Default false.
+   */
+  noDrop: boolean
+  /**
+   * ZMQ_CONFLATE: each subscriber's outbound queue keeps only the newest message, whatever the
+   * high-water mark (zmtp keeps the whole message; libzmq keeps one frame of a multipart one).
+   * Default false.
+   */
+  conflate: boolean
+  /** ZMQ_INVERT_MATCHING: send each message to the subscribers whose subscriptions do NOT match it. Default false. */
+  invertMatching: boolean
+}
+
+/** SUB options (zeromq.js `Subscriber`). */
+export interface SubscriberOptions extends SocketOptions {
+  /** ZMQ_CONFLATE: each publisher's inbound queue keeps only the newest message; reading never pauses. Default false. */
+  conflate: boolean
+  /** ZMQ_INVERT_MATCHING: deliver the messages that match none of the subscriptions. Default false. */
+  invertMatching: boolean
+}
+
+/** XPUB options (zeromq.js `XPublisher`). */
+export interface XPublisherOptions extends SocketOptions {
+  /** ZMQ_XPUB_NODROP: as {@link PublisherOptions.noDrop}. Default false. */
+  noDrop: boolean
+  /**
+   * ZMQ_XPUB_MANUAL: subscriptions from peers are handed to the application (every one) but not
+   * applied; the application applies them with `subscribe()` / `unsubscribe()`, which act on the peer
+   * of the last subscription message received. Default false.
+   */
+  manual: boolean
+  /**
+   * ZMQ_XPUB_WELCOME_MSG: a message sent to each new subscriber as it joins (a string as UTF-8, or
+   * octets); null or empty for none. Default null.
+   */
+  welcomeMessage: string | Buffer | null
+  /** ZMQ_INVERT_MATCHING: as {@link PublisherOptions.invertMatching}. Default false. */
+  invertMatching: boolean
+  /**
+   * ZMQ_XPUB_VERBOSE / ZMQ_XPUB_VERBOSER: which subscription messages reach the application: null,
+   * a subscription only when it is the first for its topic and an unsubscription only when it is the
+   * last; "allSubs", every subscription; "allSubsUnsubs", every subscription and unsubscription.
+   * Default null.
+   */
+  verbosity: null | "allSubs" | "allSubsUnsubs"
+}
+
+/** XSUB options (zeromq.js `XSubscriber`): the common ones. */
+export type XSubscriberOptions = SocketOptions
+
+/** The publish-subscribe options' rows of the table (merged into {@link optionTable}). */
+export const pubSubOptionTable: Record<"noDrop" | "conflate" | "invertMatching" | "manual" | "welcomeMessage" | "verbosity", Spec> = {
+  noDrop: { default: false, kind: "boolean" },
+  conflate: { default: false, kind: "boolean" },
+  invertMatching: { default: false, kind: "boolean" },
+  manual: { default: false, kind: "boolean" },
+  welcomeMessage: { default: null, kind: "bytes" },
+  verbosity: { default: null, kind: "verbosity" },
+}
+Object.assign(optionTable, pubSubOptionTable)

@@ -3,7 +3,7 @@
  */
 
 /** Socket types zmtp implements. */
-export type SocketTypeName = "REQ" | "REP" | "DEALER" | "ROUTER"
+export type SocketTypeName = "REQ" | "REP" | "DEALER" | "ROUTER" | "PUB" | "SUB" | "XPUB" | "XSUB"
 
 /** RFC 23: which peer socket types each socket type SHALL accept. Others close the connection. */
 const compatible: Record<string, readonly string[]> = {
@@ -11,6 +11,10 @@ const compatible: Record<string, readonly string[]> = {
   REP: ["REQ", "DEALER"],
   DEALER: ["REP", "DEALER", "ROUTER"],
   ROUTER: ["REQ", "DEALER", "ROUTER"],
+  PUB: ["SUB", "XSUB"],
+  SUB: ["PUB", "XPUB"],
+  XPUB: ["SUB", "XSUB"],
+  XSUB: ["PUB", "XPUB"],
 }
 
 /** True if a socket of type `ours` may talk to a peer announcing `theirs`. */
@@ -19,4 +23,4 @@ export function isCompatible(ours: SocketTypeName, theirs: string): boolean {
 }
 
 /** libzmq's numeric socket type constants, as zeromq.js exposes them in `sock.type`. */
-export const socketTypeNumber: Record<SocketTypeName, number> = { REQ: 3, REP: 4, DEALER: 5, ROUTER: 6 }
+export const socketTypeNumber: Record<SocketTypeName, number> = { REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10 }

@@ -7,13 +7,13 @@ import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import { encodeGreeting, GreetingParser } from "../codec/greeting.js"
 import { DEFAULT_MAX_COMMAND_SIZE, FrameDecoder, HANDSHAKE_MAX_COMMAND_SIZE, MAX_MESSAGE_FRAMES, type DecoderLimits, type DecoderSink } from "../codec/frame-decoder.js"
-import { decodeCommand, decodeErrorReason, decodePing, encodePing, encodePong, type Metadata } from "../codec/command.js"
+import { decodeCommand, decodeErrorReason, decodePing, encodeCommand, encodePing, encodePong, type Metadata } from "../codec/command.js"
 import { isCompatible, type SocketTypeName } from "../codec/socket-types.js"
 import { ProtocolError, ZmtpError } from "../errors.js"
 import type { Mechanism, MechanismStep } from "../mechanisms/mechanism.js"
 import { EncryptingWriter } from "../mechanisms/encrypting-writer.js"
 import type { Pipe, PipeEngine } from "../pipe/pipe.js"
-import { PackedRun } from "../pipe/out-queue.js"
+import { PackedRun, SubscriptionItem } from "../pipe/out-queue.js"
 import { BatchWriter } from "./batch-writer.js"
 
 /** Settings an engine takes from its socket. */
@@ -298,6 +298,22 @@ export class Engine implements DecoderSink, PipeEngine {
         return
       case "ERROR":
         throw new ProtocolError("ERR_ZMTP_PEER_ERROR", `peer sent ERROR: ${decodeErrorReason(cmd.data)}`)
+      case "SUBSCRIBE":
+      case "CANCEL": {
+        // RFC 37 "Subscriptions": a publisher takes them in order with the messages, in the form a
+        // 3.0 peer sends them (0x01/0x00 then the topic, as libzmq hands them to an XPUB), from a
+        // peer of any version, as libzmq does. Other socket types ignore them, as unknown commands.
+        if (this.opts.socketType !== "PUB" && this.opts.socketType !== "XPUB") return
+        const m = Buffer.allocUnsafe(1 + cmd.data.length)
+        m[0] = cmd.name === "SUBSCRIBE" ? 1 : 0
+        cmd.data.copy(m, 1)
+        // The decoder cannot stop after a command: a full queue pauses the transport instead.
+        if (!this.pipe!.deliver([m])) {
+          this.inboundFull = true
+          this.updateReading()
+        }
+        return
+      }
       default:
         // Unknown commands are ignored, as libzmq does (RFC 37 allows new commands).
         return
@@ -444,6 +460,7 @@ export class Engine implements DecoderSink, PipeEngine {
       const item = pipe.takeOut()
       if (item === undefined) break
       if (item instanceof PackedRun) w.addPacked(item)
+      else if (item instanceof SubscriptionItem) this.addSubscription(item)
       else w.addMessage(item)
     }
     if (w.bytes > 0) {
@@ -473,6 +490,22 @@ export class Engine implements DecoderSink, PipeEngine {
   private write(buf: Buffer): void {
     this.bytesOut += buf.length
     this.socket.write(buf)
+  }
+
+  /**
+   * A subscription as libzmq writes it: a SUBSCRIBE or CANCEL command to a ZMTP 3.1 peer (RFC 37
+   * "Subscriptions"), a message of 0x01 or 0x00 and the topic to a 3.0 peer (RFC 23 has no such
+   * commands). Boxed like any other command or message under CURVE.
+   */
+  private addSubscription(item: SubscriptionItem): void {
+    if (this.peerMinor >= 1) {
+      this.writer.addRaw(this.encodeTrafficCommand(encodeCommand(item.subscribe ? "SUBSCRIBE" : "CANCEL", item.topic)))
+      return
+    }
+    const m = Buffer.allocUnsafe(1 + item.topic.length)
+    m[0] = item.subscribe ? 1 : 0
+    item.topic.copy(m, 1)
+    this.writer.addMessage([m])
   }
 
   /** Handshake commands (a bounded few) and ERROR, written at once. */

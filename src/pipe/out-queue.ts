@@ -65,8 +65,21 @@ export class PackedRun {
   }
 }
 
-/** An item of the queue: a message's frames, or a run of packed messages. */
-export type OutItem = Buffer[] | PackedRun
+/**
+ * A subscription or its cancellation (RFC 29), queued in order with the messages around it. The
+ * engine writes it in the form its peer takes: a SUBSCRIBE or CANCEL command to a ZMTP 3.1 peer, a
+ * message of 0x01 or 0x00 and the topic to a 3.0 peer (as libzmq's encoders do).
+ */
+export class SubscriptionItem {
+  constructor(
+    readonly subscribe: boolean,
+    /** The topic's octets, owned by the item. */
+    readonly topic: Buffer,
+  ) {}
+}
+
+/** An item of the queue: a message's frames, a run of packed messages, or a subscription. */
+export type OutItem = Buffer[] | PackedRun | SubscriptionItem
 
 /** A private copy of a small frame (`Buffer.allocUnsafe` takes sizes this small from Node's pool). */
 function copySmall(f: Buffer): Buffer {
@@ -124,6 +137,13 @@ export class OutQueue {
     } else {
       this.pack(frames, size)
     }
+    this.count++
+  }
+
+  /** Queues a subscription; it counts as one message. */
+  pushSubscription(item: SubscriptionItem): void {
+    this.items.push(item)
+    this.tail = undefined
     this.count++
   }
 

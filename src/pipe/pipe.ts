@@ -7,7 +7,8 @@
  * A pipe may outlive one engine: a connecting socket's pipe keeps what was queued while its peer was
  * away and hands it to the next engine, as libzmq does when ZMQ_IMMEDIATE is off.
  */
-import { OutQueue, type OutItem } from "./out-queue.js"
+import { Buffer } from "node:buffer"
+import { OutQueue, SubscriptionItem, type OutItem } from "./out-queue.js"
 import { Queue } from "./queue.js"
 import type { Metadata } from "../codec/command.js"
 
@@ -50,6 +51,12 @@ export class Pipe {
   handshaken = false
   /** Set when the socket no longer uses this pipe. */
   closed = false
+  /**
+   * ZMQ_CONFLATE (PUB outbound, SUB inbound): the queue keeps only the newest message, whatever the
+   * high-water mark; a whole message, where libzmq keeps only one frame of a multipart one.
+   */
+  conflateOut = false
+  conflateIn = false
   /** True while the owning socket has this pipe in its fair-queuing list (owner's bookkeeping). */
   listedReadable = false
   private readBlocked = false
@@ -66,7 +73,7 @@ export class Pipe {
 
   /** True if the outbound queue is below its high-water mark. */
   get writable(): boolean {
-    return this.sendHwm <= 0 || this.out.length < this.sendHwm
+    return this.sendHwm <= 0 || this.conflateOut || this.out.length < this.sendHwm
   }
 
   /**
@@ -75,7 +82,17 @@ export class Pipe {
    * {@link writable}.
    */
   write(msg: Buffer[]): void {
+    if (this.conflateOut) this.out.clear()
     this.out.push(msg)
+    if (this.out.length === 1) this.engine?.kick()
+  }
+
+  /**
+   * Queues a subscription (`subscribe`) or its cancellation for the peer (RFC 29); the topic is
+   * copied. The caller checked {@link writable}.
+   */
+  writeSubscription(subscribe: boolean, topic: Buffer): void {
+    this.out.pushSubscription(new SubscriptionItem(subscribe, Buffer.from(topic)))
     if (this.out.length === 1) this.engine?.kick()
   }
 
@@ -106,6 +123,13 @@ export class Pipe {
    */
   deliver(msg: Buffer[]): boolean {
     if (this.closed) return true
+    if (this.conflateIn) {
+      // The newest replaces what waits; reading never pauses.
+      this.in.clear()
+      this.in.push(msg)
+      this.owner.pipeReadable(this)
+      return true
+    }
     this.in.push(msg)
     if (this.in.length === 1) this.owner.pipeReadable(this)
     if (this.recvHwm > 0 && this.in.length >= this.recvHwm) {

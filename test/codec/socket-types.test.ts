@@ -1,5 +1,5 @@
 /**
- * The socket-type compatibility matrix of RFC 23 "The Socket-Type Property", for the four types zmtp
+ * The socket-type compatibility matrix of RFC 23 "The Socket-Type Property", for the types zmtp
  * implements, checked against every type name the RFC defines and a few near misses.
  */
 import { describe, expect, it } from "vitest"
@@ -17,12 +17,20 @@ const RFC_TYPES = ["REQ", "REP", "DEALER", "ROUTER", "PUB", "XPUB", "SUB", "XSUB
  * REP    |  *  |     |   *    |        |     |      |     |      |      |      |      |
  * DEALER |     |  *  |   *    |   *    |     |      |     |      |      |      |      |
  * ROUTER |  *  |     |   *    |   *    |     |      |     |      |      |      |      |
+ * PUB    |     |     |        |        |     |      |  *  |  *   |      |      |      |
+ * XPUB   |     |     |        |        |     |      |  *  |  *   |      |      |      |
+ * SUB    |     |     |        |        |  *  |  *   |     |      |      |      |      |
+ * XSUB   |     |     |        |        |  *  |  *   |     |      |      |      |      |
  */
 const RFC_MATRIX: Record<SocketTypeName, string[]> = {
   REQ: ["REP", "ROUTER"],
   REP: ["REQ", "DEALER"],
   DEALER: ["REP", "DEALER", "ROUTER"],
   ROUTER: ["REQ", "DEALER", "ROUTER"],
+  PUB: ["SUB", "XSUB"],
+  SUB: ["PUB", "XPUB"],
+  XPUB: ["SUB", "XSUB"],
+  XSUB: ["PUB", "XPUB"],
 }
 
 describe("socket-type compatibility (RFC 23)", () => {
@@ -34,7 +42,7 @@ describe("socket-type compatibility (RFC 23)", () => {
     })
   }
 
-  it("the matrix is symmetric for these four types", () => {
+  it("the matrix is symmetric for these types", () => {
     for (const a of Object.keys(RFC_MATRIX) as SocketTypeName[]) {
       for (const b of Object.keys(RFC_MATRIX) as SocketTypeName[]) {
         expect(isCompatible(a, b), `${a}/${b}`).toBe(isCompatible(b, a))
@@ -52,7 +60,7 @@ describe("socket-type compatibility (RFC 23)", () => {
     }
   })
 
-  it("numeric types are libzmq's (zmq.h: ZMQ_REQ 3, ZMQ_REP 4, ZMQ_DEALER 5, ZMQ_ROUTER 6)", () => {
-    expect(socketTypeNumber).toEqual({ REQ: 3, REP: 4, DEALER: 5, ROUTER: 6 })
+  it("numeric types are libzmq's (zmq.h: ZMQ_PUB 1, ZMQ_SUB 2, ZMQ_REQ 3, ZMQ_REP 4, ZMQ_DEALER 5, ZMQ_ROUTER 6, ZMQ_XPUB 9, ZMQ_XSUB 10)", () => {
+    expect(socketTypeNumber).toEqual({ REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10 })
   })
 })

@@ -69,8 +69,9 @@ describe("OutQueue", () => {
                 expect(Buffer.concat(item.messages().map((m) => encodeMessage(m))).equals(wire)).toBe(true)
                 handedOut.push({ view: wire, was: Buffer.from(wire) })
               } else {
-                wire = encodeMessage(item)
-                for (const f of item) handedOut.push({ view: f, was: Buffer.from(f) })
+                // Only messages were queued here (no SubscriptionItem).
+                wire = encodeMessage(item as Buffer[])
+                for (const f of item as Buffer[]) handedOut.push({ view: f, was: Buffer.from(f) })
               }
               const count = item instanceof PackedRun ? item.count : 1
               expect(wire.equals(Buffer.concat(queued.splice(0, count)))).toBe(true)

@@ -378,7 +378,7 @@ describe("taking ownership: copy at and below the threshold, zero-copy above it"
         // The run's octets are the RFC 23 framing of its messages.
         expect(item.bytes().equals(Buffer.concat(ms.map((m) => encodeMessage(m))))).toBe(true)
         taken.push(...ms)
-      } else taken.push(item)
+      } else taken.push(item as Buffer[])
     }
     expect(q.length).toBe(0)
     expect(taken.length).toBe(want.length)
@@ -397,7 +397,7 @@ function viaOutQueue(m: MessageLike): Buffer {
   const q = new OutQueue()
   q.push(toFrames(m))
   const item = q.shift()!
-  return item instanceof PackedRun ? item.messages()[0]![0]! : item[0]!
+  return item instanceof PackedRun ? item.messages()[0]![0]! : (item as Buffer[])[0]!
 }
 
 function checkSharing(kind: Kind, size: number, own: (m: MessageLike) => Buffer): void {

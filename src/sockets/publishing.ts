@@ -1,0 +1,108 @@
+/**
+ * What PUB and XPUB share (RFC 29 "The PUB Socket Type", "The XPUB Socket Type"): one outgoing queue
+ * per subscriber, each message sent to the subscribers whose subscriptions match the start of its
+ * first frame (or, with invertMatching, to those whose do not), dropped for a subscriber whose queue
+ * is full. Subscriptions arrive in the pipes in the form a ZMTP 3.0 peer sends them (0x01 or 0x00
+ * then the topic; the engine turns 3.1 SUBSCRIBE and CANCEL commands into that form), and every frame
+ * so marked counts, as in libzmq 4.3.5. Matching is src/routing/subscriptions.ts.
+ */
+import { Buffer } from "node:buffer"
+import type { Pipe } from "../pipe/pipe.js"
+import { PeerSubscriptions } from "../routing/subscriptions.js"
+import { SocketBase } from "./socket-base.js"
+
+/** A subscriber: its pipe, and a mark that counts it once per message however many of its prefixes match. */
+export interface Peer {
+  readonly pipe: Pipe
+  mark: number
+}
+
+/** True for a frame that is a subscription (0x01 + topic) or a cancellation (0x00 + topic). */
+export function isSubscriptionFrame(f: Buffer): boolean {
+  return f.length > 0 && (f[0] === 0 || f[0] === 1)
+}
+
+export abstract class PublishingSocket extends SocketBase {
+  /** Which peers want which prefixes: what {@link xsend} matches against. */
+  protected readonly subscriptions = new PeerSubscriptions<Peer>()
+  /** Every pipe messages may go to (libzmq's distributor), connected or still connecting. */
+  protected readonly peers = new Map<Pipe, Peer>()
+  private generation = 0
+  private readonly targets: Peer[] = []
+
+  protected override pipeAdded(p: Pipe): void {
+    this.peers.set(p, { pipe: p, mark: 0 })
+  }
+
+  protected override pipeRemoved(p: Pipe): void {
+    const peer = this.peers.get(p)
+    if (!peer) return
+    this.peers.delete(p)
+    this.peerLeft(peer)
+  }
+
+  /** The peer's pipe left: its subscriptions go (XPUB tells the application). */
+  protected peerLeft(peer: Peer): void {
+    this.subscriptions.removePeer(peer)
+  }
+
+  /**
+   * Applies a subscription or cancellation from `peer` and returns whether libzmq 4.3.5 would tell
+   * an XPUB's application (xpub.cpp): a subscription that is the first for its prefix, a cancellation
+   * that removed the last one or matched nothing; every one when verbose. A subscription beyond the
+   * peer's limits (MAX_PEER_SUBSCRIPTIONS) is not applied and not told.
+   */
+  protected applySubscription(peer: Peer, frame: Buffer, verboseSubs: boolean, verboseUnsubs: boolean): boolean {
+    const topic = frame.subarray(1)
+    if (frame[0] === 1) {
+      const r = this.subscriptions.add(topic, peer)
+      return r === "first" || (verboseSubs && r !== "refused")
+    }
+    return this.subscriptions.remove(topic, peer) !== "valuesRemain" || verboseUnsubs
+  }
+
+  /** PUB and XPUB never make a send wait, but for noDrop (libzmq's xhas_out is always true). */
+  protected override canSendNow(): boolean {
+    return true
+  }
+
+  /**
+   * Sends to every matching subscriber with room (RFC 29 "SHALL silently drop the message if the
+   * queue for a subscriber is full"; "SHALL NOT block on sending"). A whole message goes to a
+   * subscriber or none of it. With noDrop, a matching subscriber without room makes the send wait
+   * (false) instead, as libzmq's ZMQ_XPUB_NODROP returns EAGAIN.
+   */
+  protected xsend(frames: Buffer[]): boolean {
+    const targets = this.match(frames[0]!)
+    if (this.opts.noDrop) {
+      for (let i = 0; i < targets.length; i++) if (!targets[i]!.pipe.makeRoom()) return false
+    }
+    for (let i = 0; i < targets.length; i++) {
+      const p = targets[i]!.pipe
+      if (p.makeRoom()) p.write(frames)
+    }
+    targets.length = 0
+    return true
+  }
+
+  /** The subscribers a message whose first frame is `data` goes to (a reused array). */
+  private match(data: Buffer): Peer[] {
+    const gen = ++this.generation
+    const targets = this.targets
+    targets.length = 0
+    if (this.opts.invertMatching) {
+      this.subscriptions.match(data, (peer) => {
+        peer.mark = gen
+      })
+      for (const peer of this.peers.values()) if (peer.mark !== gen) targets.push(peer)
+      return targets
+    }
+    this.subscriptions.match(data, (peer) => {
+      if (peer.mark !== gen) {
+        peer.mark = gen
+        targets.push(peer)
+      }
+    })
+    return targets
+  }
+}
