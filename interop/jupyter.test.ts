@@ -8,10 +8,6 @@
  * client). Each run starts its own kernel from a connection file in a temporary directory and checks
  * kernel_info, an execute request with its iopub sequence and execute_reply, `input()` answered over
  * stdin, a heartbeat, and shutdown over control (the kernel process must exit).
- *
- * Until zmtp has a Subscriber, its runs borrow zeromq.js's Subscriber for iopub so the shell, control
- * and stdin checks still run on zmtp; the iopub assertions of those runs are then skipped, and only
- * those.
  */
 import { spawnSync } from "node:child_process"
 import { createHmac } from "node:crypto"
@@ -30,7 +26,7 @@ import {
 } from "../examples/jupyter-client/jupyter.mjs"
 import { freeTcpPort } from "../test/helpers.js"
 import { PYTHON } from "./peers.js"
-import { SUBJECT, SUBJECT_LABEL, subject, within } from "./subject.js"
+import { SUBJECT_LABEL, subject, within } from "./subject.js"
 
 /** What to run when the kernel is missing. */
 const IPYKERNEL_INSTALL = "apt-get install python3-ipykernel"
@@ -46,14 +42,13 @@ const missingMessage =
 /** Skipped locally without the kernel; under CI=true its absence fails the run instead. */
 const mustRun = process.env.CI === "true"
 
-type Run = { label: string; transport: "tcp" | "ipc"; load: () => Promise<{ zmq: ZmqModule; iopubOnSubject: boolean }> }
+type Run = { label: string; transport: "tcp" | "ipc"; load: () => Promise<ZmqModule> }
 
-/** The module the client gets, and whether iopub runs on it (false: zeromq.js's Subscriber stands in). */
-async function subjectModule(): Promise<{ zmq: ZmqModule; iopubOnSubject: boolean }> {
-  const zmtp = (await subject()) as unknown as Record<string, unknown> & { context: { blocky: boolean } }
+/** The module under test, set up as zeromq.js clients set theirs up. */
+async function subjectModule(): Promise<ZmqModule> {
+  const zmtp = await subject()
   zmtp.context.blocky = false
-  if ("Subscriber" in zmtp) return { zmq: zmtp as unknown as ZmqModule, iopubOnSubject: true }
-  return { zmq: { ...zmtp, Subscriber: zeromq.Subscriber } as unknown as ZmqModule, iopubOnSubject: false }
+  return zmtp as unknown as ZmqModule
 }
 
 const RUNS: Run[] = [
@@ -62,15 +57,12 @@ const RUNS: Run[] = [
     transport: "tcp",
     load: async () => {
       zeromq.context.blocky = false
-      return { zmq: zeromq as unknown as ZmqModule, iopubOnSubject: true }
+      return zeromq as unknown as ZmqModule
     },
   },
   { label: SUBJECT_LABEL, transport: "tcp", load: subjectModule },
   { label: SUBJECT_LABEL, transport: "ipc", load: subjectModule },
 ]
-
-/** Whether zmtp (the subject) has a Subscriber: decides the skipIf of its iopub assertions. */
-const subjectHasSubscriber = SUBJECT === "zeromq" || "Subscriber" in ((await subject().catch(() => ({}))) as object)
 
 /** The iopub messages of one outcome as "type" or "type:detail", for a readable comparison. */
 function iopubSequence(outcome: Outcome): string[] {
@@ -96,15 +88,12 @@ for (const run of RUNS) {
     let kernel: Kernel | undefined
     let client: JupyterClient | undefined
     let ready: Outcome | undefined
-    let iopubOnSubject = true
     let startError: Error | undefined
-    const skipIopub = run.label !== "zeromq.js" && !subjectHasSubscriber
 
     beforeAll(async () => {
       try {
         if (!ipykernel.ok) throw new Error(`${missingMessage} (CI=true: the kernel is required)`)
-        const loaded = await run.load()
-        iopubOnSubject = loaded.iopubOnSubject
+        const zmq = await run.load()
         const ports = {
           shell_port: await freeTcpPort(),
           iopub_port: await freeTcpPort(),
@@ -113,7 +102,7 @@ for (const run of RUNS) {
           hb_port: await freeTcpPort(),
         }
         kernel = await startKernel({ python: PYTHON, transport: run.transport, ports })
-        client = new JupyterClient(loaded.zmq, kernel.info)
+        client = new JupyterClient(zmq, kernel.info)
         client.connect()
         ready = await within(15_000, `${run.label} kernel ready`, client.ready())
       } catch (err) {
@@ -150,9 +139,8 @@ for (const run of RUNS) {
       expect(c.language_info.name).toBe("python")
     })
 
-    it.skipIf(skipIopub)("kernel_info on iopub: status busy, then idle", () => {
+    it("kernel_info on iopub: status busy, then idle", () => {
       started()
-      expect(iopubOnSubject).toBe(true)
       expect(iopubSequence(ready!)).toEqual(["status:busy", "status:idle"])
       expect(iopubSequence(results.info!)).toEqual(["status:busy", "status:idle"])
     })
@@ -169,7 +157,7 @@ for (const run of RUNS) {
       expect((result.reply.content as Record<string, any>).execution_count).toBe(2)
     })
 
-    it.skipIf(skipIopub)("execute on iopub: status busy, execute_input, stream, status idle", () => {
+    it("execute on iopub: status busy, execute_input, stream, status idle", () => {
       started()
       const exec = results.exec!
       expect(iopubSequence(exec)).toEqual(["status:busy", "execute_input", "stream:stdout", "status:idle"])
@@ -217,7 +205,7 @@ for (const run of RUNS) {
       expect((next.reply.content as Record<string, any>).user_expressions.x.data["text/plain"]).toBe("2")
     })
 
-    it.skipIf(skipIopub)("input() on iopub: the answer printed", () => {
+    it("input() on iopub: the answer printed", () => {
       started()
       const input = results.input!
       expect(iopubSequence(input)).toEqual(["status:busy", "execute_input", "stream:stdout", "status:idle"])
