@@ -55,7 +55,7 @@ describe("bench/run.mjs --quick", () => {
     await run(
       process.execPath,
       ["bench/run.mjs", "--quick", "--impl", "zmtp,zeromq,raw", "--zmtp-module", path.join(buildDir, "index.js"), "--json", json, "--md", md],
-      { cwd: root, timeout: 360_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: root, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
     )
     const report = JSON.parse(fs.readFileSync(json, "utf8")) as { cases: CaseResult[] }
 
@@ -90,5 +90,5 @@ describe("bench/run.mjs --quick", () => {
     // The markdown summary names every implementation and both ratio columns.
     const text = fs.readFileSync(md, "utf8")
     expect(text).toContain("| case | metric | zmtp | zeromq.js | raw | zmtp/zeromq.js | zmtp/raw |")
-  }, 420_000)
+  }, 300_000)
 })
