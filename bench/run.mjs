@@ -4,7 +4,7 @@
 // implementations are interleaved run by run (A, B, C, A, B, C, ...), and the summary reports the
 // median with min–max and the ratios zmtp/zeromq.js and zmtp/raw. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--only throughput,curve,latency,broker,rss] [--impl zmtp,zeromq,raw]
+//   node bench/run.mjs [--quick] [--only throughput,curve,latency,broker,rss,pubsub] [--impl zmtp,zeromq,raw]
 //                      [--runs N] [--duration SECONDS] [--transport tcp,ipc] [--sizes 16,1024]
 //                      [--rss-count N] [--cpu-prof] [--zmtp-module PATH] [--json FILE] [--md FILE]
 
@@ -19,7 +19,7 @@ const workerPath = path.join(here, "worker.mjs")
 
 const IMPLS = ["zmtp", "zeromq", "raw"]
 const IMPL_LABEL = { zmtp: "zmtp", zeromq: "zeromq.js", raw: "raw" }
-const WORKLOADS = ["throughput", "curve", "latency", "broker", "rss"]
+const WORKLOADS = ["throughput", "curve", "latency", "broker", "rss", "pubsub"]
 
 // ---- options -----------------------------------------------------------------------------------
 
@@ -104,6 +104,7 @@ function parseArgs(argv) {
   o.curveDurationMs = (o.duration ?? (o.quick ? 0.25 : 1)) * 1000
   o.rssCount ??= o.quick ? 20_000 : 1_000_000
   o.rssPauseMs = o.quick ? 150 : 1000
+  o.psPauseMs = o.quick ? 150 : 1000
   o.warmup = o.quick ? 20 : 500
   return o
 }
@@ -266,6 +267,44 @@ function throughputTrial(impl, ctx, { transport, size, durationMs: d, curve }) {
   })
 }
 
+const PS_METRICS = [
+  { key: "subMsgsPerSec", label: "slower SUB msgs/s received", better: "higher" },
+  { key: "pubMsgsPerSec", label: "PUB msgs/s published", better: "higher" },
+  { key: "deliveredPct", label: "slower SUB % of matching received", better: "higher" },
+]
+
+/**
+ * PUB -> 2 SUB processes over tcp. The publisher cycles ten topics; the subscribers subscribe to
+ * `topics` (none: everything). After a sync (the publisher repeats a one-octet message until both
+ * subscribers have one) the publisher sends for `durationMs`; each subscriber then reports what it
+ * received, which PUB may have dropped at its high-water mark: the rate is what arrived, timed
+ * from its first to its last message. Reported: the slower subscriber's rate, the publisher's rate
+ * (every message it sent, matching or not) and the slower subscriber's share of the matching ones.
+ */
+function pubsubTrial(impl, ctx, { size, topics, share, durationMs: d }) {
+  return trial(ctx, d * 10 + 30_000, async (spawn) => {
+    const pub = spawn("ps-pub", impl, { endpoint: "tcp://127.0.0.1:*", size, durationMs: d, maxCount: 50_000_000, subscribers: 2 })
+    const { endpoint } = await expectMsg(pub, "ready")
+    const subs = [0, 1].map(() => spawn("ps-sub", impl, { endpoint, topics }))
+    await Promise.all(subs.map((s) => expectMsg(s, "ready")))
+    pub.send({ type: "sync" })
+    await Promise.all([pub, ...subs].map((w) => expectMsg(w, "synced")))
+    pub.send({ type: "go" })
+    const s = await expectMsg(pub, "sent")
+    const matching = Math.floor(s.n * share)
+    for (const w of subs) w.send({ type: "expect", n: matching })
+    const rs = await Promise.all(subs.map((w) => expectMsg(w, "result")))
+    const rates = rs.map((r) => r.measured / (r.elapsedMs / 1000))
+    const slower = rates[0] <= rates[1] ? 0 : 1
+    return {
+      subMsgsPerSec: rates[slower],
+      pubMsgsPerSec: s.n / (s.elapsedMs / 1000),
+      deliveredPct: (100 * Math.min(...rs.map((r) => r.count))) / matching,
+      received: rs.map((r) => r.count),
+    }
+  })
+}
+
 /** Every case of every selected workload, in order. Each has `run(impl, ctx)` returning metrics. */
 function buildCases(opts) {
   const cases = []
@@ -385,6 +424,50 @@ function buildCases(opts) {
         }),
     })
   }
+  if (opts.only.includes("pubsub")) {
+    for (const size of opts.sizes?.filter((s) => s >= 16) ?? [16, 1024]) {
+      for (const [match, topics, share] of [
+        ["all match", [], 1],
+        ["1 in 10 match", ["t3"], 0.1],
+      ]) {
+        cases.push({
+          workload: "pubsub",
+          name: `tcp ${sizeLabel(size)}, ${match}`,
+          id: `ps-tcp-${size}-${topics.length ? "1of10" : "all"}`,
+          metrics: PS_METRICS,
+          run: (impl, ctx) => pubsubTrial(impl, ctx, { size, topics, share, durationMs: d }),
+        })
+      }
+    }
+    cases.push({
+      workload: "pubsub",
+      name: `memory: 1 KiB flood, one SUB paused ${opts.psPauseMs / 1000} s`,
+      id: "ps-rss",
+      metrics: [
+        { key: "subPeakMB", label: "SUB peak RSS MB", better: "lower" },
+        { key: "subGrowthMB", label: "SUB growth MB", better: "lower" },
+        { key: "pubPeakMB", label: "PUB peak RSS MB", better: "lower" },
+        { key: "published", label: "msgs published while paused", better: "higher" },
+        { key: "received", label: "msgs received after resuming", better: "lower" },
+      ],
+      run: (impl, ctx) =>
+        trial(ctx, opts.psPauseMs * 10 + 30_000, async (spawn) => {
+          const pub = spawn("ps-pub", impl, { endpoint: "tcp://127.0.0.1:*", size: 1024, durationMs: opts.psPauseMs, maxCount: 50_000_000, subscribers: 1 })
+          const { endpoint } = await expectMsg(pub, "ready")
+          const sub = spawn("ps-sub", impl, { endpoint, topics: [], paused: true })
+          const ready = await expectMsg(sub, "ready")
+          pub.send({ type: "sync" })
+          await Promise.all([expectMsg(pub, "synced"), expectMsg(sub, "synced")])
+          pub.send({ type: "go" })
+          const s = await expectMsg(pub, "sent")
+          sub.send({ type: "drain" })
+          sub.send({ type: "expect", n: s.n })
+          const r = await expectMsg(sub, "result")
+          const MB = 1024 * 1024
+          return { subPeakMB: r.peak / MB, subGrowthMB: (r.peak - ready.baseline) / MB, pubPeakMB: s.peak / MB, published: s.n, received: r.count }
+        }),
+    })
+  }
   return cases
 }
 
@@ -428,6 +511,7 @@ const TITLES = {
   latency: "REQ <-> REP latency",
   broker: "Broker pipeline",
   rss: "Peak RSS, receiver falls behind a burst",
+  pubsub: "PUB -> 2 SUB (issue 16)",
 }
 
 /** "2 s per timed run", naming curve's own duration when it differs and curve is not alone. */

@@ -1,7 +1,7 @@
 // One benchmark process: forked by bench/run.mjs with a JSON config in argv[2], it plays one role
 // for one implementation and talks to the parent over the fork IPC channel:
 //   worker -> parent  { type: "ready", ... }   set up (bound or connected), waiting for orders
-//   parent -> worker  { type: "go" | "expect" | "drain", ... }
+//   parent -> worker  { type: "go" | "expect" | "drain" | "sync", ... }
 //   worker -> parent  { type: "sent" | "result", ... }
 //   parent -> worker  { type: "stop" }          close everything and exit
 //   worker -> parent  { type: "error", message } and exit 1 on any failure
@@ -536,6 +536,205 @@ async function rssSend() {
   tell({ type: "sent", n, sendMs: now() - t0, baseline, peak: peakRssBytes() })
 }
 
+// ---- PUB -> 2 SUB (issue 16) -------------------------------------------------------------------
+
+// The publisher cycles ten topics, "t0".."t9", at the head of each message's one frame; a "1 in 10"
+// subscriber subscribes to "t3" only. Sync messages are one octet ("!"), shorter than any payload.
+const PS_TOPICS = 10
+const PS_SYNC = Buffer.from("!")
+
+function psPayloads(size) {
+  const out = []
+  for (let i = 0; i < PS_TOPICS; i++) {
+    const b = Buffer.alloc(size, 0x65)
+    b.write(`t${i}`, 0, "latin1")
+    out.push(b)
+  }
+  return out
+}
+
+/**
+ * A subscriber's count. PUB drops at the subscriber's high-water mark, so the sender's count is only
+ * an upper bound: once it is known ("expect") the subscriber finishes when it has that many or when
+ * nothing has arrived for 200 ms. The rate is the messages between the first and the last clock
+ * reading (read at the first message, every 64th, and every one once the count is known).
+ */
+function makeSubCounter(extra = () => ({})) {
+  const st = { count: 0, first: 0, t0: 0, t1: 0, c1: 0, calls: 0, expect: -1, done: false }
+  let idle
+  st.add = (m) => {
+    st.count += m
+    if (st.count === m) {
+      st.t0 = st.t1 = now()
+      st.first = st.c1 = m
+    } else if (st.expect >= 0 || (++st.calls & 63) === 0) {
+      st.t1 = now()
+      st.c1 = st.count
+    }
+    if (st.expect >= 0 && st.count >= st.expect) st.finish()
+  }
+  st.finish = () => {
+    if (st.done) return
+    st.done = true
+    clearInterval(idle)
+    tell({ type: "result", count: st.count, measured: st.c1 - st.first, elapsedMs: st.t1 - st.t0, peak: peakRssBytes(), ...extra() })
+  }
+  st.expectN = (n) => {
+    st.expect = n
+    let last = st.count
+    idle = setInterval(() => {
+      if (st.count === last) st.finish()
+      last = st.count
+    }, 200)
+    if (st.count >= n) st.finish()
+  }
+  return st
+}
+
+async function psSub() {
+  const topics = cfg.topics.map((t) => Buffer.from(t, "latin1"))
+  if (cfg.impl === "raw") {
+    // ZMTP 3.0 subscription messages (RFC 29: 0x01 + prefix), then count frames without reading them.
+    const { sock, rest } = await raw.connect(cfg.endpoint, "SUB")
+    onStop = async () => sock.destroy()
+    const st = makeSubCounter()
+    const counter = new raw.MessageCounter()
+    const onChunk = (chunk) => {
+      const m = counter.push(chunk)
+      if (m > 0) st.add(m)
+    }
+    if (cfg.paused) sock.pause()
+    if (rest.length) onChunk(rest)
+    sock.on("data", onChunk)
+    for (const t of topics.length ? topics : [Buffer.alloc(0)]) sock.write(raw.encodeMessage([Buffer.concat([Buffer.from([1]), t])]))
+    const baseline = process.memoryUsage().rss
+    tell({ type: "ready", baseline })
+    tell({ type: "synced" })
+    if (cfg.paused) {
+      await command("drain")
+      sock.resume()
+    }
+    command("expect").then((m) => st.expectN(m.n))
+    return
+  }
+  const zmq = await loadZmq()
+  const sub = new zmq.Subscriber()
+  onStop = async () => sub.close()
+  sub.connect(cfg.endpoint)
+  if (topics.length) sub.subscribe(...topics, PS_SYNC)
+  else sub.subscribe()
+  const baseline = process.memoryUsage().rss
+  tell({ type: "ready", baseline })
+  // Sync: the publisher sends "!" until every subscriber has seen one, so no counted message is
+  // lost to a subscription still on its way.
+  for (;;) {
+    const [m] = await sub.receive()
+    if (m.length === 1) break
+  }
+  tell({ type: "synced" })
+  // The memory check: stop reading while the publisher floods.
+  if (cfg.paused) await command("drain")
+  const st = makeSubCounter()
+  command("expect").then((m) => st.expectN(m.n))
+  try {
+    for await (const [m] of sub) {
+      if (m.length !== 1) st.add(1)
+      if (st.done) break
+    }
+  } catch (e) {
+    if (!sub.closed) throw e
+  }
+}
+
+async function psPub() {
+  const payloads = psPayloads(cfg.size)
+  if (cfg.impl === "raw") return rawPsPub(payloads)
+  const zmq = await loadZmq()
+  const pub = new zmq.Publisher()
+  onStop = async () => pub.close()
+  await pub.bind(cfg.endpoint)
+  const baseline = process.memoryUsage().rss
+  tell({ type: "ready", endpoint: pub.lastEndpoint, baseline })
+  await command("sync")
+  tell({ type: "synced" })
+  let going = false
+  const go = command("go").then(() => (going = true))
+  while (!going) {
+    await pub.send(PS_SYNC)
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  await go
+  const t0 = now()
+  const deadline = t0 + cfg.durationMs
+  let n = 0
+  for (;;) {
+    await pub.send(payloads[n % PS_TOPICS])
+    n++
+    if (n >= cfg.maxCount || ((n & 255) === 0 && now() >= deadline)) break
+  }
+  tell({ type: "sent", n, elapsedMs: now() - t0, baseline, peak: peakRssBytes() })
+}
+
+/**
+ * The raw ceiling: a ZMTP 3.0 PUB on plain sockets. It accepts two connections, reads each one's
+ * subscription message, then writes pre-framed chunks to both, each chunk holding, from a whole number
+ * of 10-topic cycles, the messages that match that connection's prefix. It waits for 'drain' (no
+ * high-water mark, no dropping), so the slower subscriber paces it.
+ */
+async function rawPsPub(payloads) {
+  const peers = []
+  let ready
+  const allReady = new Promise((r) => (ready = r))
+  const { server, endpoint } = await raw.listen(cfg.endpoint, "PUB", ({ sock, rest }) => {
+    const peer = { sock, prefix: null }
+    const reader = new raw.MessageReader((frames) => {
+      const f = frames[0]
+      if (peer.prefix === null && f.length >= 1 && f[0] === 1) {
+        peer.prefix = Buffer.from(f.subarray(1))
+        peers.push(peer)
+        if (peers.length >= cfg.subscribers) ready()
+      }
+    })
+    if (rest.length) reader.push(rest)
+    sock.on("data", (c) => reader.push(c))
+  })
+  onStop = async () => {
+    for (const p of peers) p.sock.destroy()
+    server.close()
+  }
+  const baseline = process.memoryUsage().rss
+  tell({ type: "ready", endpoint, baseline })
+  await command("sync")
+  await allReady
+  tell({ type: "synced" })
+  await command("go")
+  const one = raw.encodeMessage([payloads[0]]).length
+  const cycles = Math.max(1, Math.floor((64 * 1024) / (one * PS_TOPICS)))
+  const chunks = peers.map((p) => {
+    const match = payloads.filter((b) => b.subarray(0, p.prefix.length).equals(p.prefix))
+    const parts = []
+    for (let i = 0; i < cycles; i++) for (const b of match) parts.push(raw.encodeMessage([b]))
+    return Buffer.concat(parts)
+  })
+  const t0 = now()
+  const deadline = t0 + cfg.durationMs
+  let timer
+  const atDeadline = new Promise((r) => (timer = setTimeout(r, cfg.durationMs)))
+  let n = 0
+  while (n < cfg.maxCount && now() < deadline) {
+    n += cycles * PS_TOPICS
+    const waits = []
+    for (let i = 0; i < peers.length; i++) {
+      const s = peers[i].sock
+      if (chunks[i].length && !s.write(chunks[i])) waits.push(new Promise((r) => s.once("drain", r)))
+    }
+    // A paused subscriber never drains: the deadline still ends the run.
+    if (waits.length) await Promise.race([Promise.all(waits), atDeadline])
+  }
+  clearTimeout(timer)
+  tell({ type: "sent", n, elapsedMs: now() - t0, baseline, peak: peakRssBytes() })
+}
+
 const roles = {
   "tp-recv": tpRecv,
   "tp-send": tpSend,
@@ -546,6 +745,8 @@ const roles = {
   "broker-clients": brokerClients,
   "rss-recv": rssRecv,
   "rss-send": rssSend,
+  "ps-pub": psPub,
+  "ps-sub": psSub,
 }
 
 try {
