@@ -80,6 +80,7 @@ export abstract class PublishingSocket extends SocketApi {
     for (let i = 0; i < targets.length; i++) {
       const p = targets[i]!.pipe
       if (p.makeRoom()) p.write(frames)
+      else this.droppedAtHwm = true
     }
     targets.length = 0
     return true

@@ -119,7 +119,9 @@ export class Router extends SocketApi {
     }
     if (!p.makeRoom()) {
       // At the high-water mark: dropped, or (mandatory) the send waits up to sendTimeout, then EAGAIN.
-      return !this.mandatory
+      if (this.mandatory) return false
+      this.droppedAtHwm = true
+      return true
     }
     if (frames.length > 1) p.write(frames.slice(1))
     return true

@@ -12,6 +12,9 @@ import { hold, release } from "../lifetime.js"
 import { ownFrames, toFrames, type Message } from "./message.js"
 import { PeerSocket } from "./socket-peers.js"
 
+/** A send that dropped a message at a full queue yields a turn of the event loop at most this often (ms). */
+const DROP_TURN_MS = 1
+
 export type { SocketStatistics } from "./socket-peers.js"
 
 interface PendingSend {
@@ -200,6 +203,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
           this.stats.messagesOut++
           // A reply sent lets a REP serve the next queued receive.
           if (this.recvQueue.length > 0) this.serveReceivers()
+          if (this.droppedAtHwm) return this.afterDrop()
           return RESOLVED
         }
       } catch (e) {
@@ -218,6 +222,25 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
       this.sendQueue.push(p)
       this.updateHold()
     })
+  }
+
+  /**
+   * Set by a type's xsend when it dropped the message for a peer whose queue was full (PUB, XPUB,
+   * XSUB, a ROUTER without `mandatory`): that send resolves, as libzmq's does, but a caller that
+   * awaits it in a tight loop would never give the event loop the turn in which the full queue
+   * drains, and every later message would be dropped too. So a send that dropped resolves after a
+   * turn of the event loop (setImmediate), at most once a millisecond: a peer that never reads
+   * costs the sender a turn a millisecond, not one a message.
+   */
+  protected droppedAtHwm = false
+  private lastDropTurn = -Infinity
+
+  private afterDrop(): Promise<void> {
+    this.droppedAtHwm = false
+    const now = performance.now()
+    if (now - this.lastDropTurn < DROP_TURN_MS) return RESOLVED
+    this.lastDropTurn = now
+    return new Promise<void>((resolve) => setImmediate(resolve))
   }
 
   private expireSend(p: PendingSend): void {
@@ -258,6 +281,8 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
           this.sendQueue.shift()
           clearTimeout(p.timer)
           this.stats.messagesOut++
+          // This loop runs from I/O callbacks: it cannot starve them.
+          this.droppedAtHwm = false
           p.resolve()
         }
       } while ((this.sendLoop as Loop) === Loop.Again && this.sendQueue.length > 0)

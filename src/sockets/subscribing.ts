@@ -62,6 +62,9 @@ export abstract class SubscribingSocket extends SocketApi {
 
   /** Sends a message to every publisher with room; dropped for the others (RFC 29 XSUB "SHALL NOT block on sending"). */
   protected sendToAll(frames: Buffer[]): void {
-    for (const p of this.pipes) if (p.makeRoom()) p.write(frames)
+    for (const p of this.pipes) {
+      if (p.makeRoom()) p.write(frames)
+      else this.droppedAtHwm = true
+    }
   }
 }
