@@ -161,6 +161,29 @@ export class PrefixTrie<V> {
   }
 
   /** Calls `f` with the value of every stored key that is a prefix of `data`, shortest first. */
+  /**
+   * Puts the value of every key that is a prefix of `data` into `out` (shortest first) and returns
+   * how many: {@link forEachPrefixOf} without a callback, for the publisher's per-message path.
+   */
+  prefixValuesOf(data: Buffer, out: V[]): number {
+    let node = this.root
+    let i = 0
+    let n = 0
+    for (;;) {
+      if (node.value !== undefined) out[n++] = node.value
+      const kids = node.kids
+      if (!kids || i === data.length) return n
+      const k = findKid(kids, data[i]!)
+      if (k < 0) return n
+      const kid = kids[k]!
+      const seg = kid.seg
+      if (data.length - i < seg.length) return n
+      for (let j = 1; j < seg.length; j++) if (seg[j] !== data[i + j]) return n
+      node = kid
+      i += seg.length
+    }
+  }
+
   forEachPrefixOf(data: Buffer, f: (value: V) => void): void {
     let node = this.root
     let i = 0
@@ -326,6 +349,15 @@ export class PeerSubscriptions<P> {
       const last = this.dropFromTrie(p, peer)
       f?.(p, last)
     }
+  }
+
+  /**
+   * The peer lists of the prefixes of `data` that some peer holds, into `out`; returns how many. A
+   * peer holding several such prefixes is in several lists. The lists are the table's own: read them,
+   * do not keep or change them.
+   */
+  matchLists(data: Buffer, out: P[][]): number {
+    return this.trie.prefixValuesOf(data, out)
   }
 
   /** Calls `f` for each peer holding a prefix of `data`; a peer holding several is called once per prefix. */

@@ -28,6 +28,8 @@ export abstract class PublishingSocket extends SocketApi {
   /** Every pipe messages may go to (libzmq's distributor), connected or still connecting. */
   protected readonly peers = new Map<Pipe, Peer>()
   private generation = 0
+  /** Reused per message: the matching peer lists, then the peers a message goes to. */
+  private readonly lists: Peer[][] = []
   private readonly targets: Peer[] = []
 
   protected override pipeAdded(p: Pipe): void {
@@ -38,6 +40,9 @@ export abstract class PublishingSocket extends SocketApi {
     const peer = this.peers.get(p)
     if (!peer) return
     this.peers.delete(p)
+    // The reused arrays may still refer to the peer.
+    this.targets.length = 0
+    this.lists.length = 0
     this.peerLeft(peer)
   }
 
@@ -73,37 +78,41 @@ export abstract class PublishingSocket extends SocketApi {
    * (false) instead, as libzmq's ZMQ_XPUB_NODROP returns EAGAIN.
    */
   protected xsend(frames: Buffer[]): boolean {
-    const targets = this.match(frames[0]!)
+    const targets = this.targets
+    const n = this.match(frames[0]!)
     if (this.opts.noDrop) {
-      for (let i = 0; i < targets.length; i++) if (!targets[i]!.pipe.makeRoom()) return false
+      for (let i = 0; i < n; i++) if (!targets[i]!.pipe.makeRoom()) return false
     }
-    for (let i = 0; i < targets.length; i++) {
+    for (let i = 0; i < n; i++) {
       const p = targets[i]!.pipe
       if (p.makeRoom()) p.write(frames)
       else this.droppedAtHwm = true
     }
-    targets.length = 0
     return true
   }
 
-  /** The subscribers a message whose first frame is `data` goes to (a reused array). */
-  private match(data: Buffer): Peer[] {
+  /**
+   * Puts the subscribers a message whose first frame is `data` goes to into {@link targets} (a
+   * reused array, valid up to the count returned; entries beyond are stale).
+   */
+  private match(data: Buffer): number {
     const gen = ++this.generation
     const targets = this.targets
-    targets.length = 0
-    if (this.opts.invertMatching) {
-      this.subscriptions.match(data, (peer) => {
-        peer.mark = gen
-      })
-      for (const peer of this.peers.values()) if (peer.mark !== gen) targets.push(peer)
-      return targets
-    }
-    this.subscriptions.match(data, (peer) => {
-      if (peer.mark !== gen) {
-        peer.mark = gen
-        targets.push(peer)
+    const lists = this.lists
+    const nl = this.subscriptions.matchLists(data, lists)
+    const invert = this.opts.invertMatching as boolean
+    let n = 0
+    for (let l = 0; l < nl; l++) {
+      const peers = lists[l]!
+      for (let i = 0; i < peers.length; i++) {
+        const peer = peers[i]!
+        if (peer.mark !== gen) {
+          peer.mark = gen
+          if (!invert) targets[n++] = peer
+        }
       }
-    })
-    return targets
+    }
+    if (invert) for (const peer of this.peers.values()) if (peer.mark !== gen) targets[n++] = peer
+    return n
   }
 }
