@@ -283,8 +283,10 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
 
   private startEngine(sock: NetSocket, origin: Listener | Connecter, address: string): void {
     if (this.rawConnections) {
-      // No greeting, no mechanism: the connection is attached to its pipe at once.
-      const raw = new RawEngine(sock, { notify: this.opts.notify as boolean }, this, address)
+      // No greeting, no mechanism: the connection is attached to its pipe at once. libzmq's inproc
+      // joins pipes without an engine, so nothing announces an inproc peer there; nor here.
+      const notify = (this.opts.notify as boolean) && !address.startsWith("inproc://")
+      const raw = new RawEngine(sock, { notify }, this, address)
       this.engines.add(raw)
       this.engineOrigin.set(raw, origin)
       return raw.start()

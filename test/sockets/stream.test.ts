@@ -505,3 +505,24 @@ describe("STREAM serves HTTP/1.1", () => {
     }
   })
 })
+
+describe("STREAM over inproc", () => {
+  it("carries bytes between two STREAMs with no notify messages, as libzmq's inproc (pipes joined without an engine)", async () => {
+    const a = new Stream()
+    const b = new Stream()
+    try {
+      await a.bind("inproc://stream-inproc-test")
+      b.connect("inproc://stream-inproc-test", { routingId: "abc" })
+      await b.send(["abc", "hi"])
+      const [id, data] = await within(a.receive(), 3000, "hi")
+      expect(data!.toString()).toBe("hi")
+      await a.send([id!, "back"])
+      const [id2, back] = await within(b.receive(), 3000, "back")
+      expect(id2!.toString()).toBe("abc")
+      expect(back!.toString()).toBe("back")
+      expect(await nothingArrives(a, 100)).toBe(true)
+    } finally {
+      closeAll(a, b)
+    }
+  })
+})
