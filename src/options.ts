@@ -276,7 +276,7 @@ export const optionTable = {
   zapDomain: { id: 55, type: "string", default: null, valid: octets(255, false) },
   handover: { id: 56, type: "bool", default: false, relaxed: "nonnegative", immediate: true, only: ["ROUTER"] },
   typeOfService: { id: 57, type: "uint32", default: 0, valid: range(0) },
-  connectRoutingId: { id: 61, type: "string", default: null, valid: (v: Buffer | null) => octets(255, false)(v) && v![0] !== 0, only: ["ROUTER"] },
+  connectRoutingId: { id: 61, type: "string", default: null, valid: (v: Buffer | null) => octets(255, false)(v) && v![0] !== 0, only: ["ROUTER", "STREAM"] },
   handshakeInterval: { id: 66, type: "int32", default: 30000, valid: range(0) },
   socksProxy: { id: 68, type: "string", default: null, valid: octets(0x7fffffff, true), refuse: (v: Buffer | null) => v !== null },
   heartbeatInterval: { id: 75, type: "int32", default: 0, valid: range(0) },
@@ -308,6 +308,9 @@ export const optionTable = {
   // do (setStringOption(6, prefix)); XPUB takes them in manual mode. Write-only, no property.
   subscription: { id: 6, type: "string", default: null, immediate: true, unreadable: true, only: ["SUB", "XPUB"] },
   unsubscription: { id: 7, type: "string", default: null, immediate: true, unreadable: true, only: ["SUB", "XPUB"] },
+  // ZMQ_STREAM_NOTIFY: write-only in libzmq and zeromq.js; read back here like the other write-only
+  // socket-type options (noDrop, conflate, manual).
+  notify: { id: 73, type: "bool", default: true, only: ["STREAM"] },
 } as const satisfies Record<string, OptionSpec>
 
 /** An option's name. */
@@ -554,3 +557,14 @@ export interface XPublisherOptions extends SocketOptions {
 
 /** XSUB options (zeromq.js `XSubscriber`): the common ones. */
 export type XSubscriberOptions = SocketOptions
+
+// ---- raw TCP (libzmq's ZMQ_STREAM) --------------------------------------------------------------
+
+/** STREAM options (zeromq.js `Stream`). */
+export interface StreamOptions extends SocketOptions {
+  /**
+   * ZMQ_STREAM_NOTIFY: deliver `[routing id, ""]` (an empty frame) when a peer connects and when it
+   * disconnects. zeromq.js cannot read it back (write-only in libzmq); zmtp can. Default true.
+   */
+  notify: boolean
+}

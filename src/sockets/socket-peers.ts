@@ -8,6 +8,7 @@ import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import type { Metadata } from "../codec/command.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
+import { RawEngine } from "../engine/raw-engine.js"
 import { blockedError, ZmtpError, zerr } from "../errors.js"
 import type { SocketEvent } from "../events.js"
 import { checkOption } from "../options.js"
@@ -40,12 +41,17 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
    * stop reading from a peer while output to that peer is over budget.
    */
   protected readonly answersEachMessage: boolean = false
+  /**
+   * True for STREAM (libzmq's ZMQ_STREAM): its connections carry plain bytes to peers that are not
+   * ZeroMQ, through a raw engine (engine/raw-engine.ts) instead of the ZMTP one.
+   */
+  protected readonly rawConnections: boolean = false
   /** Every pipe the socket uses (connected peers, and connecting ones that keep their queue). */
   protected readonly pipes = new Set<Pipe>()
   private readonly listeners = new Map<string, Listener>()
   private readonly connecters = new Map<string, { connecter: Connecter; pipe: Pipe | undefined; routingId: string | null }>()
-  private readonly engines = new Set<Engine>()
-  private readonly engineOrigin = new Map<Engine, Listener | Connecter>()
+  private readonly engines = new Set<Engine | RawEngine>()
+  private readonly engineOrigin = new Map<Engine | RawEngine, Listener | Connecter>()
   protected isClosed = false
   /**
    * True while a bind or unbind is in flight. As in zeromq.js, another bind or unbind then fails
@@ -54,7 +60,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private blocked = false
   private closeRequested = false
   /** Engines closed on our own initiative (unbind, disconnect): libzmq reports no event for them. */
-  private readonly silenced = new WeakSet<Engine>()
+  private readonly silenced = new WeakSet<Engine | RawEngine>()
   /** When a lingering close gives up (ms since the epoch); unused while linger is -1. */
   private lingerDeadline = 0
   private lingerTimer: NodeJS.Timeout | undefined
@@ -276,6 +282,15 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   private startEngine(sock: NetSocket, origin: Listener | Connecter, address: string): void {
+    if (this.rawConnections) {
+      // No greeting, no mechanism: the connection is attached to its pipe at once. libzmq's inproc
+      // joins pipes without an engine, so nothing announces an inproc peer there; nor here.
+      const notify = (this.opts.notify as boolean) && !address.startsWith("inproc://")
+      const raw = new RawEngine(sock, { notify }, this, address)
+      this.engines.add(raw)
+      this.engineOrigin.set(raw, origin)
+      return raw.start()
+    }
     const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
     // The option holds the routing id's octets (a string option is UTF-8, as in zeromq.js).
     const identity = (this.opts.routingId as Buffer | null) ?? Buffer.alloc(0)
@@ -316,7 +331,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   /** EngineHost: the peer completed its handshake. */
-  engineReady(engine: Engine, peer: Metadata): Pipe | ZmtpError {
+  engineReady(engine: Engine | RawEngine, peer: Metadata): Pipe | ZmtpError {
     const origin = this.engineOrigin.get(engine)
     if (!origin || (this.isClosed && !this.lingersFor(engine))) return zerr("EBADF")
     let pipe: Pipe
@@ -342,7 +357,8 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       }
     }
     pipe.handshaken = true
-    if (!this.isClosed) this.event({ type: "handshake", address: engine.address })
+    // A raw connection has no handshake, and libzmq reports none for it.
+    if (!this.isClosed && engine instanceof Engine) this.event({ type: "handshake", address: engine.address })
     if (this.isClosed) {
       // A lingering connecter got through (or a listener of that event closed the socket): write
       // the queue out, then end the connection.
@@ -354,7 +370,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   /** EngineHost: the connection is gone. */
-  engineClosed(engine: Engine, error: ZmtpError | undefined, handshaken: boolean): void {
+  engineClosed(engine: Engine | RawEngine, error: ZmtpError | undefined, handshaken: boolean): void {
     this.engines.delete(engine)
     const origin = this.engineOrigin.get(engine)
     this.engineOrigin.delete(engine)
@@ -395,7 +411,8 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       if (!entry) return
       // With ZMQ_IMMEDIATE a connecting pipe lives only while connected; otherwise it keeps its
       // queue for the next connection, as libzmq's does.
-      if (pipe && entry.pipe === pipe && this.immediate) {
+      // A connecter stopped by the application (STREAM's close of one connection) never comes back.
+      if (pipe && entry.pipe === pipe && (this.immediate || !origin.active)) {
         entry.pipe = undefined
         this.removePipe(pipe)
       }
@@ -438,7 +455,22 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   protected dropPeer(p: Pipe): void {
     const e = p.engine
     this.removePipe(p)
-    if (e instanceof Engine) e.close(undefined)
+    if (e instanceof Engine || e instanceof RawEngine) e.close(undefined)
+  }
+
+  /**
+   * Ends one peer's connection on the application's request (STREAM: an empty message to its id):
+   * what its pipe holds is written first, then the connection ends, with no event and, for a
+   * connect, no reconnect, as libzmq terminates the session of a raw pipe. The socket type stops
+   * routing to the pipe itself.
+   */
+  protected endPeer(p: Pipe): void {
+    for (const entry of this.connecters.values()) if (entry.pipe === p) entry.connecter.stop()
+    const e = p.engine
+    if (e instanceof Engine || e instanceof RawEngine) {
+      this.silenced.add(e)
+      e.finish(-1)
+    } else this.removePipe(p)
   }
 
   /**
@@ -498,7 +530,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   /** True if a closed socket still waits on this engine's connecter to deliver a queue. */
-  private lingersFor(e: Engine): boolean {
+  private lingersFor(e: Engine | RawEngine): boolean {
     const origin = this.engineOrigin.get(e)
     return origin instanceof Connecter && this.connecters.get(origin.address)?.connecter === origin
   }

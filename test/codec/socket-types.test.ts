@@ -31,6 +31,8 @@ const RFC_MATRIX: Record<SocketTypeName, string[]> = {
   SUB: ["PUB", "XPUB"],
   XPUB: ["SUB", "XSUB"],
   XSUB: ["PUB", "XPUB"],
+  // libzmq's ZMQ_STREAM speaks no ZMTP: no ZMTP peer is compatible.
+  STREAM: [],
 }
 
 describe("socket-type compatibility (RFC 23)", () => {
@@ -61,6 +63,6 @@ describe("socket-type compatibility (RFC 23)", () => {
   })
 
   it("numeric types are libzmq's (zmq.h: ZMQ_PUB 1, ZMQ_SUB 2, ZMQ_REQ 3, ZMQ_REP 4, ZMQ_DEALER 5, ZMQ_ROUTER 6, ZMQ_XPUB 9, ZMQ_XSUB 10)", () => {
-    expect(socketTypeNumber).toEqual({ REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10 })
+    expect(socketTypeNumber).toEqual({ REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10, STREAM: 11 })
   })
 })
