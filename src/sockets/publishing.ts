@@ -44,6 +44,16 @@ export abstract class PublishingSocket extends SocketApi {
     this.targets.length = 0
     this.lists.length = 0
     this.peerLeft(peer)
+    this.targetsChanged()
+  }
+
+  /**
+   * Who a message goes to may have changed (a peer left, a subscription came or went): a noDrop send
+   * waiting for a full subscriber may go now, as libzmq's blocking send retries after every pipe
+   * event. Deferred, never from inside the send loop (DESIGN "No re-entrancy into a loop from below").
+   */
+  protected targetsChanged(): void {
+    if (this.pendingSends > 0) queueMicrotask(() => this.serveSenders())
   }
 
   /** The peer's pipe left: its subscriptions go (XPUB tells the application). */
@@ -59,6 +69,8 @@ export abstract class PublishingSocket extends SocketApi {
    */
   protected applySubscription(peer: Peer, frame: Buffer, verboseSubs: boolean, verboseUnsubs: boolean): boolean {
     const topic = frame.subarray(1)
+    // With invertMatching a new subscription takes a peer out of a message's targets too.
+    this.targetsChanged()
     if (frame[0] === 1) {
       const r = this.subscriptions.add(topic, peer)
       return r === "first" || (verboseSubs && r !== "refused")
@@ -75,11 +87,17 @@ export abstract class PublishingSocket extends SocketApi {
    * Sends to every matching subscriber with room (RFC 29 "SHALL silently drop the message if the
    * queue for a subscriber is full"; "SHALL NOT block on sending"). A whole message goes to a
    * subscriber or none of it. With noDrop, a matching subscriber without room makes the send wait
-   * (false) instead, as libzmq's ZMQ_XPUB_NODROP returns EAGAIN.
+   * (false) instead, as libzmq's ZMQ_XPUB_NODROP returns EAGAIN. A message no subscriber wants is
+   * dropped too, and counts as a drop: a tight send loop on a publisher nobody (or nobody matching)
+   * listens to must still yield, or no subscriber could ever connect (zeromq.js's send yields).
    */
   protected xsend(frames: Buffer[]): boolean {
     const targets = this.targets
     const n = this.match(frames[0]!)
+    if (n === 0) {
+      this.droppedAtHwm = true
+      return true
+    }
     if (this.opts.noDrop) {
       for (let i = 0; i < n; i++) if (!targets[i]!.pipe.makeRoom()) return false
     }
