@@ -110,3 +110,52 @@ describe("a send that reaches no subscriber is a drop too: a tight send loop sti
     })
   }
 })
+
+describe("a tight send loop on a publisher that is not dropping still gives the event loop turns", () => {
+  // Over loopback the kernel takes every write at once until its socket buffers (megabytes) fill, so
+  // no queue fills, nothing drops and, before the fix, no send yielded: for seconds no timer ran and
+  // the subscriber (in the same process) read nothing (review/p12-flood-latency.probe.ts, p13: the
+  // first message after ~2.5 s direct and 5-9 s through a Proxy, where zeromq.js takes 15-40 ms;
+  // a 1 ms interval ran 5 times in 2 s). zeromq.js's send yields; a PUB never waits, so its sends
+  // must yield of their own accord (at most once a millisecond, as a drop does).
+  for (const Kind of [Publisher, XSubscriber] as const) {
+    it(`${Kind.name}: a 1 ms interval keeps running while the loop sends to a subscriber that reads`, async () => {
+      const sender = track(new Kind())
+      const ep = bindEndpoint("tcp")
+      let peer: Subscriber | XPublisher
+      if (sender instanceof Publisher) {
+        await sender.bind(ep)
+        const sub = track(new Subscriber())
+        sub.subscribe("t")
+        sub.connect(sender.lastEndpoint!)
+        await synced(sender, sub, "t-sync")
+        peer = sub
+      } else {
+        const xpub = track(new XPublisher())
+        await xpub.bind(ep)
+        sender.connect(xpub.lastEndpoint!)
+        await sender.send(Buffer.from("\x01t"))
+        xpub.receiveTimeout = 3000
+        expect((await xpub.receive())[0]!.toString("latin1")).toBe("\x01t")
+        peer = xpub
+      }
+      let received = 0
+      const reader = (async () => {
+        try {
+          for await (const _ of peer) received++
+        } catch {
+          /* closed */
+        }
+      })()
+      let turns = 0
+      const ticker = setInterval(() => turns++, 1)
+      // 200,000 small messages: well within what the kernel takes at once on loopback.
+      for (let i = 0; i < 200_000; i++) await sender.send("t" + i)
+      clearInterval(ticker)
+      peer.close()
+      await reader
+      expect(turns, "interval turns during the loop").toBeGreaterThan(5)
+      expect(received, "messages the in-process reader got during the loop").toBeGreaterThan(0)
+    })
+  }
+})
