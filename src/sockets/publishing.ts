@@ -27,6 +27,7 @@ export abstract class PublishingSocket extends SocketApi {
   protected readonly subscriptions = new PeerSubscriptions<Peer>()
   /** Every pipe messages may go to (libzmq's distributor), connected or still connecting. */
   protected readonly peers = new Map<Pipe, Peer>()
+  protected override sendsNeverWait = true
   private generation = 0
   /** Reused per message: the matching peer lists, then the peers a message goes to. */
   private readonly lists: Peer[][] = []
@@ -88,16 +89,12 @@ export abstract class PublishingSocket extends SocketApi {
    * queue for a subscriber is full"; "SHALL NOT block on sending"). A whole message goes to a
    * subscriber or none of it. With noDrop, a matching subscriber without room makes the send wait
    * (false) instead, as libzmq's ZMQ_XPUB_NODROP returns EAGAIN. A message no subscriber wants is
-   * dropped too, and counts as a drop: a tight send loop on a publisher nobody (or nobody matching)
-   * listens to must still yield, or no subscriber could ever connect (zeromq.js's send yields).
+   * dropped; like every send here it yields now and then ({@link sendsNeverWait}), or a tight loop on
+   * a publisher nobody listens to would keep every subscriber from connecting.
    */
   protected xsend(frames: Buffer[]): boolean {
     const targets = this.targets
     const n = this.match(frames[0]!)
-    if (n === 0) {
-      this.droppedAtHwm = true
-      return true
-    }
     if (this.opts.noDrop) {
       for (let i = 0; i < n; i++) if (!targets[i]!.pipe.makeRoom()) return false
     }

@@ -62,8 +62,6 @@ export abstract class SubscribingSocket extends SocketApi {
 
   /** Sends a message to every publisher with room; dropped for the others (RFC 29 XSUB "SHALL NOT block on sending"). */
   protected sendToAll(frames: Buffer[]): void {
-    // No publisher: the message is dropped, and yields as a drop does (see SocketBase.droppedAtHwm).
-    if (this.pipes.size === 0) this.droppedAtHwm = true
     for (const p of this.pipes) {
       if (p.makeRoom()) p.write(frames)
       else this.droppedAtHwm = true
