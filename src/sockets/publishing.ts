@@ -27,6 +27,7 @@ export abstract class PublishingSocket extends SocketApi {
   protected readonly subscriptions = new PeerSubscriptions<Peer>()
   /** Every pipe messages may go to (libzmq's distributor), connected or still connecting. */
   protected readonly peers = new Map<Pipe, Peer>()
+  protected override sendsNeverWait = true
   private generation = 0
   /** Reused per message: the matching peer lists, then the peers a message goes to. */
   private readonly lists: Peer[][] = []
@@ -44,6 +45,16 @@ export abstract class PublishingSocket extends SocketApi {
     this.targets.length = 0
     this.lists.length = 0
     this.peerLeft(peer)
+    this.targetsChanged()
+  }
+
+  /**
+   * Who a message goes to may have changed (a peer left, a subscription came or went): a noDrop send
+   * waiting for a full subscriber may go now, as libzmq's blocking send retries after every pipe
+   * event. Deferred, never from inside the send loop (DESIGN "No re-entrancy into a loop from below").
+   */
+  protected targetsChanged(): void {
+    if (this.pendingSends > 0) queueMicrotask(() => this.serveSenders())
   }
 
   /** The peer's pipe left: its subscriptions go (XPUB tells the application). */
@@ -59,6 +70,8 @@ export abstract class PublishingSocket extends SocketApi {
    */
   protected applySubscription(peer: Peer, frame: Buffer, verboseSubs: boolean, verboseUnsubs: boolean): boolean {
     const topic = frame.subarray(1)
+    // With invertMatching a new subscription takes a peer out of a message's targets too.
+    this.targetsChanged()
     if (frame[0] === 1) {
       const r = this.subscriptions.add(topic, peer)
       return r === "first" || (verboseSubs && r !== "refused")
@@ -75,7 +88,9 @@ export abstract class PublishingSocket extends SocketApi {
    * Sends to every matching subscriber with room (RFC 29 "SHALL silently drop the message if the
    * queue for a subscriber is full"; "SHALL NOT block on sending"). A whole message goes to a
    * subscriber or none of it. With noDrop, a matching subscriber without room makes the send wait
-   * (false) instead, as libzmq's ZMQ_XPUB_NODROP returns EAGAIN.
+   * (false) instead, as libzmq's ZMQ_XPUB_NODROP returns EAGAIN. A message no subscriber wants is
+   * dropped; like every send here it yields now and then ({@link sendsNeverWait}), or a tight loop on
+   * a publisher nobody listens to would keep every subscriber from connecting.
    */
   protected xsend(frames: Buffer[]): boolean {
     const targets = this.targets

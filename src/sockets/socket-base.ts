@@ -203,7 +203,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
           this.stats.messagesOut++
           // A reply sent lets a REP serve the next queued receive.
           if (this.recvQueue.length > 0) this.serveReceivers()
-          if (this.droppedAtHwm) return this.afterDrop()
+          if (this.droppedAtHwm || this.sendsNeverWait) return this.afterDrop()
           return RESOLVED
         }
       } catch (e) {
@@ -233,6 +233,14 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
    * costs the sender a turn a millisecond, not one a message.
    */
   protected droppedAtHwm = false
+  /**
+   * Set by the types whose send never waits (PUB, XPUB, XSUB: RFC 29 "SHALL NOT block on sending"):
+   * every send that resolves at once yields as a drop does (a turn at most once a millisecond). Over
+   * loopback the kernel takes every write at once until its socket buffers (megabytes) fill, so
+   * nothing drops for seconds, and a tight `await send()` loop would starve every timer and every
+   * reader in the process meanwhile, where zeromq.js's send yields.
+   */
+  protected sendsNeverWait = false
   private lastDropTurn = -Infinity
 
   private afterDrop(): Promise<void> {

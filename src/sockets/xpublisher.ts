@@ -98,6 +98,7 @@ export class XPublisher extends PublishingSocket {
     if (!peer) return
     if (subscribe) this.subscriptions.add(topic, peer)
     else this.subscriptions.remove(topic, peer)
+    this.targetsChanged()
   }
 
   protected override pipeAdded(p: Pipe): void {

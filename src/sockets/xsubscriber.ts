@@ -9,6 +9,8 @@ import { SubscribingSocket } from "./subscribing.js"
 
 export class XSubscriber extends SubscribingSocket {
   protected readonly typeName = "XSUB" as const
+  /** Its sends never wait: they yield now and then instead (see SocketBase.sendsNeverWait). */
+  protected override sendsNeverWait = true
 
   constructor(options?: Partial<SocketOptions>) {
     super()
