@@ -4,7 +4,7 @@
  */
 import { expect, it } from "vitest"
 import { bind, drain, make, nothing, publish, recvData, sleep, syncSub, trySendPS } from "./pubsub-helpers.js"
-import { type AnySocket, describeSubjects, EventCounter, itKnownLibzmqDeviation, transports } from "./subjects.js"
+import { type AnySocket, describeSubjects, EventCounter, itSkipOnLibzmq, transports } from "./subjects.js"
 
 const BIG = Buffer.alloc(64 * 1024, 0x70)
 
@@ -216,7 +216,9 @@ describeSubjects("RFC 29 PUB", (ctx) => {
     await retrying
   })
 
-  itKnownLibzmqDeviation(ctx, "zeromq.js rejects a noDrop send with EAGAIN at once whatever sendTimeout, as a PUB always polls writable; libzmq's blocking zmq_send waits, as zmtp does")(
+  // On libzmq (through zeromq.js) the waiting send mostly fails with EAGAIN at once, but goes through
+  // when a libzmq pipe event happens to come first: a race either way, so skipped there.
+  itSkipOnLibzmq(ctx, "zeromq.js mostly rejects a noDrop send with EAGAIN at once whatever sendTimeout, as a PUB always polls writable, but waits when a pipe event comes first; libzmq's blocking zmq_send waits, as zmtp does")(
     "noDrop: a send that finds a matching subscriber's queue full waits for room (sendTimeout -1) and goes out once the subscriber reads",
     async () => {
       const pub = make(ctx, "Publisher", { noDrop: true, sendHighWaterMark: 2 })
