@@ -9,8 +9,8 @@
  * - **No effect in zmtp**: a tuning knob Node's net module does not expose, or one for a transport
  *   zmtp does not have (PGM/NORM multicast). Accepted, checked as libzmq checks it, read back.
  * - **Refused**: an option whose non-default value would change who may connect or how
- *   (`conflate`, `socksProxy`, `interface`, `zapEnforceDomain`): zmtp does not implement it, and
- *   ignoring it would be worse than saying so, so setting it throws EINVAL.
+ *   (`conflate` on DEALER, `interface`): zmtp does not implement it, and ignoring it would be worse
+ *   than saying so, so setting it throws EINVAL.
  * - **Unsupported** (VMCI): libzmq built without the transport (as zeromq.js is) answers EINVAL to
  *   both reading and setting them; zmtp does the same.
  */
@@ -93,23 +93,39 @@ export interface SocketOptions {
   sendBufferSize: number
   /** ZMQ_RCVBUF: kernel receive buffer size (-1 = the system's). No effect in zmtp (Node's net module cannot set SO_RCVBUF). Default -1. */
   receiveBufferSize: number
-  /** ZMQ_BACKLOG: queue of pending TCP/IPC connections (>= 0). No effect in zmtp (its listeners use Node's backlog, 511). Default 100. */
+  /**
+   * ZMQ_BACKLOG: listen(2)'s queue of TCP/IPC connections not yet accepted (>= 0), read at bind.
+   * 0 gives Node's default, 511 (Node takes 0 as "unset"). Default 100.
+   */
   backlog: number
-  /** ZMQ_TCP_KEEPALIVE: SO_KEEPALIVE (-1 = the system's, 0 off, 1 on). No effect in zmtp (use heartbeatInterval to detect dead peers). Default -1. */
+  /**
+   * ZMQ_TCP_KEEPALIVE: SO_KEEPALIVE on the TCP connections made or accepted from then on (-1 = the
+   * system's, 0 off, 1 on; a listener reads it at bind). Default -1.
+   */
   tcpKeepalive: number
-  /** ZMQ_TCP_KEEPALIVE_CNT (>= -1). No effect in zmtp (Node cannot set TCP_KEEPCNT). Default -1. */
+  /**
+   * ZMQ_TCP_KEEPALIVE_CNT (>= -1). No effect in zmtp: Node 20 cannot set TCP_KEEPCNT (its
+   * setKeepAlive sets 10 whenever it turns keep-alive on; nodejs/node#63825, merged in 2026, adds a
+   * count for the Node release that carries it). Default -1.
+   */
   tcpKeepaliveCount: number
-  /** ZMQ_TCP_KEEPALIVE_IDLE (>= -1). No effect in zmtp. Default -1. */
+  /** ZMQ_TCP_KEEPALIVE_IDLE: TCP_KEEPIDLE in seconds when tcpKeepalive is 1 (>= -1; -1 = the system's). Default -1. */
   tcpKeepaliveIdle: number
-  /** ZMQ_TCP_KEEPALIVE_INTVL (>= -1). No effect in zmtp (Node cannot set TCP_KEEPINTVL). Default -1. */
+  /**
+   * ZMQ_TCP_KEEPALIVE_INTVL (>= -1). No effect in zmtp: Node 20 cannot set TCP_KEEPINTVL (its
+   * setKeepAlive sets 1 s whenever it turns keep-alive on; see tcpKeepaliveCount). Default -1.
+   */
   tcpKeepaliveInterval: number
   /** ZMQ_TCP_MAXRT: TCP_USER_TIMEOUT in ms (>= 0). No effect in zmtp (Node cannot set it). Default 0. */
   tcpMaxRetransmitTimeout: number
   /** ZMQ_TOS: IP type of service (>= 0). No effect in zmtp (Node cannot set IP_TOS on TCP sockets). Default 0. */
   typeOfService: number
   /**
-   * ZMQ_IPV6: in libzmq, lets `*` bind to IPv6 and host names resolve to IPv6. No effect in zmtp:
-   * `*` binds IPv4 (libzmq's default), and IPv6 literals work whatever this says. Default false.
+   * ZMQ_IPV6: as in libzmq, a bind to `*` listens on `::`, dual-stack (IPv4 peers arrive
+   * IPv4-mapped), an IPv4 address is bound IPv4-mapped, and host names (endpoints and socksProxy)
+   * resolve to IPv6 addresses, or IPv4-mapped ones where a host has none. Without it `*` is
+   * `0.0.0.0` and host names resolve to IPv4 only. IPv6 literals work either way (libzmq refuses
+   * them without it). Default false.
    */
   ipv6: boolean
   /** ZMQ_LOOPBACK_FASTPATH: Windows SIO_LOOPBACK_FAST_PATH. No effect in zmtp (nor in libzmq off Windows). Default false. */
@@ -122,7 +138,12 @@ export interface SocketOptions {
    * Default: no filter.
    */
   tcpAcceptFilter: string | Buffer | null
-  /** ZMQ_SOCKS_PROXY: SOCKS5 proxy for TCP connects. Refused (EINVAL) unless null: zmtp has no SOCKS client. Default null. */
+  /**
+   * ZMQ_SOCKS_PROXY: `host:port` of a SOCKS5 proxy (RFC 1928) that TCP connects go through, read at
+   * each attempt. As libzmq: no authentication offered; the endpoint's host is sent as given (a
+   * name unresolved, ATYP 3); events name the proxy (`tcp://host:port`); a refusal or a bad reply
+   * fails the attempt ("close", then "connect:retry"). Default null.
+   */
   socksProxy: string | Buffer | null
   /** ZMQ_BINDTODEVICE: network interface to bind to (at most 16 octets). Refused (EINVAL) unless null: Node cannot set SO_BINDTODEVICE. Default null. */
   interface: string | Buffer | null
@@ -278,7 +299,7 @@ export const optionTable = {
   typeOfService: { id: 57, type: "uint32", default: 0, valid: range(0) },
   connectRoutingId: { id: 61, type: "string", default: null, valid: (v: Buffer | null) => octets(255, false)(v) && v![0] !== 0, only: ["ROUTER"] },
   handshakeInterval: { id: 66, type: "int32", default: 30000, valid: range(0) },
-  socksProxy: { id: 68, type: "string", default: null, valid: octets(0x7fffffff, true), refuse: (v: Buffer | null) => v !== null },
+  socksProxy: { id: 68, type: "string", default: null, valid: octets(0x7fffffff, true) },
   heartbeatInterval: { id: 75, type: "int32", default: 0, valid: range(0) },
   // libzmq keeps the TTL in deciseconds (it travels so in PING, RFC 37): ms / 100 must fit 16 bits.
   heartbeatTimeToLive: { id: 76, type: "int32", default: 0, valid: (v: number) => Math.trunc(v / 100) >= 0 && Math.trunc(v / 100) <= 0xffff, keep: (v: number) => Math.trunc(v / 100) * 100 },

@@ -153,13 +153,13 @@ abstract class Socket {
   declare sendBufferSize: number
   /** ZMQ_RCVBUF. See {@link SocketOptions.receiveBufferSize} (no effect in zmtp). */
   declare receiveBufferSize: number
-  /** ZMQ_BACKLOG. See {@link SocketOptions.backlog} (no effect in zmtp). */
+  /** ZMQ_BACKLOG. See {@link SocketOptions.backlog}. */
   declare backlog: number
-  /** ZMQ_TCP_KEEPALIVE. See {@link SocketOptions.tcpKeepalive} (no effect in zmtp). */
+  /** ZMQ_TCP_KEEPALIVE. See {@link SocketOptions.tcpKeepalive}. */
   declare tcpKeepalive: number
   /** ZMQ_TCP_KEEPALIVE_CNT. See {@link SocketOptions.tcpKeepaliveCount} (no effect in zmtp). */
   declare tcpKeepaliveCount: number
-  /** ZMQ_TCP_KEEPALIVE_IDLE. See {@link SocketOptions.tcpKeepaliveIdle} (no effect in zmtp). */
+  /** ZMQ_TCP_KEEPALIVE_IDLE. See {@link SocketOptions.tcpKeepaliveIdle}. */
   declare tcpKeepaliveIdle: number
   /** ZMQ_TCP_KEEPALIVE_INTVL. See {@link SocketOptions.tcpKeepaliveInterval} (no effect in zmtp). */
   declare tcpKeepaliveInterval: number
@@ -167,13 +167,13 @@ abstract class Socket {
   declare tcpMaxRetransmitTimeout: number
   /** ZMQ_TOS. See {@link SocketOptions.typeOfService} (no effect in zmtp). */
   declare typeOfService: number
-  /** ZMQ_IPV6. See {@link SocketOptions.ipv6} (no effect in zmtp). */
+  /** ZMQ_IPV6. See {@link SocketOptions.ipv6}. */
   declare ipv6: boolean
   /** ZMQ_LOOPBACK_FASTPATH. See {@link SocketOptions.loopbackFastPath} (no effect in zmtp). */
   declare loopbackFastPath: boolean
   /** ZMQ_TCP_ACCEPT_FILTER. See {@link SocketOptions.tcpAcceptFilter}. */
   declare tcpAcceptFilter: string | null
-  /** ZMQ_SOCKS_PROXY. See {@link SocketOptions.socksProxy} (refused unless null). */
+  /** ZMQ_SOCKS_PROXY. See {@link SocketOptions.socksProxy}. */
   declare socksProxy: string | null
   /** ZMQ_BINDTODEVICE. See {@link SocketOptions.interface} (refused unless null). */
   declare interface: string | null

@@ -101,6 +101,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       l = await Listener.open(
         ep,
         address,
+        this,
         (sock, listener) => this.accepted(sock, listener),
         // zeromq.js gives it as an errno error (code, errno), as the other error events.
         (error, at) => this.event({ type: "accept:error", address: at, error: zerr(systemErrorCode(error), error.message) }),

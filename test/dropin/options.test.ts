@@ -156,9 +156,8 @@ function refusedByZmtp(name: string, v: unknown): boolean {
     case "conflate":
     case "zapEnforceDomain":
       return v === true // not implemented; ignoring it would change delivery or who may connect
-    case "socksProxy":
     case "interface":
-      return v !== null // no SOCKS client; Node cannot SO_BINDTODEVICE
+      return v !== null // Node cannot SO_BINDTODEVICE
     default:
       return false
   }
