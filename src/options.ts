@@ -148,8 +148,10 @@ export interface SocketOptions {
   /** ZMQ_BINDTODEVICE: network interface to bind to (at most 16 octets). Refused (EINVAL) unless null: Node cannot set SO_BINDTODEVICE. Default null. */
   interface: string | Buffer | null
   /**
-   * ZMQ_ZAP_ENFORCE_DOMAIN: fail handshakes that need ZAP when no handler is bound. zmtp accepts the
-   * peer then, as libzmq does by default; true is refused (EINVAL) until zmtp implements it. Default false.
+   * ZMQ_ZAP_ENFORCE_DOMAIN, as libzmq 4.3.5: with a zapDomain set, a NULL or CURVE server fails the
+   * handshake (handshake:error:other, EFAULT) when no ZAP handler is bound, instead of accepting;
+   * without a zapDomain a CURVE server does not ask ZAP at all. PLAIN always needs a handler (with
+   * true and no domain libzmq aborts the process; zmtp fails the handshake as without it). Default false.
    */
   zapEnforceDomain: boolean
   /** ZMQ_VMCI_BUFFER_SIZE. Unsupported (EINVAL on reading and setting), as in zeromq.js's libzmq, built without VMCI. */
@@ -313,7 +315,7 @@ export const optionTable = {
   vmciBufferMaxSize: { id: 87, type: "uint64", default: 0n, unsupported: true },
   vmciConnectTimeout: { id: 88, type: "int32", default: 0, unsupported: true },
   interface: { id: 92, type: "string", default: null, valid: octets(16, true), refuse: (v: Buffer | null) => v !== null },
-  zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any", refuse: (v: boolean) => v },
+  zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any" },
   loopbackFastPath: { id: 94, type: "bool", default: false, relaxed: "any" },
   // Publish-subscribe (RFC 29). libzmq's XPUB takes its bool options as any int >= 0.
   noDrop: { id: 69, type: "bool", default: false, relaxed: "nonnegative", only: ["PUB", "XPUB"] },

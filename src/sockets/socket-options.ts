@@ -177,7 +177,7 @@ abstract class Socket {
   declare socksProxy: string | null
   /** ZMQ_BINDTODEVICE. See {@link SocketOptions.interface} (refused unless null). */
   declare interface: string | null
-  /** ZMQ_ZAP_ENFORCE_DOMAIN. See {@link SocketOptions.zapEnforceDomain} (true is refused). */
+  /** ZMQ_ZAP_ENFORCE_DOMAIN. See {@link SocketOptions.zapEnforceDomain}. */
   declare zapEnforceDomain: boolean
   /** ZMQ_VMCI_BUFFER_SIZE (unsupported, as in zeromq.js). */
   declare vmciBufferSize: number

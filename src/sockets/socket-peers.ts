@@ -289,6 +289,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
         domain: this.security.zapDomain,
         address: sock.remoteAddress ?? "",
         identity,
+        enforceDomain: this.opts.zapEnforceDomain as boolean,
       })
     } catch (e) {
       // A CURVE socket without its keys cannot handshake (libzmq fails it the same way).

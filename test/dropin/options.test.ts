@@ -154,8 +154,7 @@ function label(v: unknown): string {
 function refusedByZmtp(name: string, v: unknown): boolean {
   switch (name) {
     case "conflate":
-    case "zapEnforceDomain":
-      return v === true // not implemented; ignoring it would change delivery or who may connect
+      return v === true // not implemented on a Dealer; ignoring it would change delivery
     case "interface":
       return v !== null // Node cannot SO_BINDTODEVICE
     default:
