@@ -11,8 +11,9 @@
  * - **Refused**: an option whose non-default value would change who may connect or how
  *   (`conflate` on DEALER, `interface`): zmtp does not implement it, and ignoring it would be worse
  *   than saying so, so setting it throws EINVAL.
- * - **Unsupported** (VMCI): libzmq built without the transport (as zeromq.js is) answers EINVAL to
- *   both reading and setting them; zmtp does the same.
+ * The VMCI options are of the first kind: zeromq.js's libzmq, built without VMCI, answers EINVAL to
+ * them; zmtp takes them as a libzmq built with it does (an option that cannot mean anything on
+ * Node's sockets exists, and is accepted, ignored and read back).
  */
 import { Buffer } from "node:buffer"
 import type { SocketTypeName } from "./codec/socket-types.js"
@@ -154,13 +155,17 @@ export interface SocketOptions {
    * true and no domain libzmq aborts the process; zmtp fails the handshake as without it). Default false.
    */
   zapEnforceDomain: boolean
-  /** ZMQ_VMCI_BUFFER_SIZE. Unsupported (EINVAL on reading and setting), as in zeromq.js's libzmq, built without VMCI. */
+  /**
+   * ZMQ_VMCI_BUFFER_SIZE: for `vmci://` endpoints, which Node cannot open. No effect in zmtp:
+   * accepted and read back, as libzmq built with VMCI takes it (zeromq.js's libzmq, built without,
+   * answers EINVAL). Default 0.
+   */
   vmciBufferSize: number
-  /** ZMQ_VMCI_BUFFER_MIN_SIZE. Unsupported, as vmciBufferSize. */
+  /** ZMQ_VMCI_BUFFER_MIN_SIZE. No effect in zmtp, as vmciBufferSize. Default 0. */
   vmciBufferMinSize: number
-  /** ZMQ_VMCI_BUFFER_MAX_SIZE. Unsupported, as vmciBufferSize. */
+  /** ZMQ_VMCI_BUFFER_MAX_SIZE. No effect in zmtp, as vmciBufferSize. Default 0. */
   vmciBufferMaxSize: number
-  /** ZMQ_VMCI_CONNECT_TIMEOUT. Unsupported, as vmciBufferSize. */
+  /** ZMQ_VMCI_CONNECT_TIMEOUT. No effect in zmtp, as vmciBufferSize. Default -1. */
   vmciConnectTimeout: number
 }
 
@@ -310,10 +315,11 @@ export const optionTable = {
   tcpMaxRetransmitTimeout: { id: 80, type: "int32", default: 0, valid: range(0) },
   threadSafe: { id: 81, type: "bool", default: false, readOnly: true },
   multicastMaxTransportDataUnit: { id: 84, type: "int32", default: 1500, valid: range(1) },
-  vmciBufferSize: { id: 85, type: "uint64", default: 0n, unsupported: true },
-  vmciBufferMinSize: { id: 86, type: "uint64", default: 0n, unsupported: true },
-  vmciBufferMaxSize: { id: 87, type: "uint64", default: 0n, unsupported: true },
-  vmciConnectTimeout: { id: 88, type: "int32", default: 0, unsupported: true },
+  // libzmq built with VMCI takes any value (do_setsockopt) and starts the timeout at -1.
+  vmciBufferSize: { id: 85, type: "uint64", default: 0n },
+  vmciBufferMinSize: { id: 86, type: "uint64", default: 0n },
+  vmciBufferMaxSize: { id: 87, type: "uint64", default: 0n },
+  vmciConnectTimeout: { id: 88, type: "int32", default: -1 },
   interface: { id: 92, type: "string", default: null, valid: octets(16, true), refuse: (v: Buffer | null) => v !== null },
   zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any" },
   loopbackFastPath: { id: 94, type: "bool", default: false, relaxed: "any" },

@@ -179,13 +179,13 @@ abstract class Socket {
   declare interface: string | null
   /** ZMQ_ZAP_ENFORCE_DOMAIN. See {@link SocketOptions.zapEnforceDomain}. */
   declare zapEnforceDomain: boolean
-  /** ZMQ_VMCI_BUFFER_SIZE (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_BUFFER_SIZE (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciBufferSize: number
-  /** ZMQ_VMCI_BUFFER_MIN_SIZE (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_BUFFER_MIN_SIZE (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciBufferMinSize: number
-  /** ZMQ_VMCI_BUFFER_MAX_SIZE (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_BUFFER_MAX_SIZE (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciBufferMaxSize: number
-  /** ZMQ_VMCI_CONNECT_TIMEOUT (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_CONNECT_TIMEOUT (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciConnectTimeout: number
 
   /** This socket's type name. */
@@ -545,6 +545,8 @@ abstract class Socket {
       this.socketContext = ctx
     }
     this.opts.linger = this.socketContext.defaultLinger
+    // libzmq's socket_base_t starts ZMQ_IPV6 at the context's.
+    this.opts.ipv6 = this.socketContext.ipv6
     this.seal()
     for (const k of Reflect.ownKeys(given)) {
       if (k === "context" || !Object.prototype.propertyIsEnumerable.call(given, k)) continue

@@ -138,6 +138,16 @@ describe("ZMQ_IPV6", () => {
       expect(plain.lastEndpoint).toMatch(/^tcp:\/\/0\.0\.0\.0:\d+$/)
     })
 
+    it(`${name}: a context's ipv6 is its new sockets' default, and a bind to * then listens on [::]`, async () => {
+      const ctx = new zmq.Context({ ipv6: true })
+      const s = track(new zmq.Dealer({ context: ctx }))
+      expect(s.ipv6).toBe(true)
+      await s.bind("tcp://*:*")
+      expect(s.lastEndpoint).toMatch(/^tcp:\/\/\[::\]:\d+$/)
+      ctx.ipv6 = false
+      expect(track(new zmq.Dealer({ context: ctx })).ipv6).toBe(false)
+    })
+
     it(`${name}: with ipv6 an IPv4 address is bound IPv4-mapped, and localhost resolves to IPv6 (or IPv4-mapped)`, async () => {
       const b = track(new zmq.Dealer({ ipv6: true }))
       await b.bind("tcp://127.0.0.1:*")
