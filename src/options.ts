@@ -100,8 +100,8 @@ export interface SocketOptions {
    */
   backlog: number
   /**
-   * ZMQ_TCP_KEEPALIVE: SO_KEEPALIVE on the TCP connections made or accepted from then on (-1 = the
-   * system's, 0 off, 1 on; a listener reads it at bind). Default -1.
+   * ZMQ_TCP_KEEPALIVE: SO_KEEPALIVE on TCP connections (-1 = the system's, 0 off, 1 on), read at
+   * bind for accepted ones and at connect() for connected ones, as libzmq copies options. Default -1.
    */
   tcpKeepalive: number
   /**
@@ -141,7 +141,7 @@ export interface SocketOptions {
   tcpAcceptFilter: string | Buffer | null
   /**
    * ZMQ_SOCKS_PROXY: `host:port` of a SOCKS5 proxy (RFC 1928) that TCP connects go through, read at
-   * each attempt. As libzmq: no authentication offered; the endpoint's host is sent as given (a
+   * connect() (an endpoint's reconnects keep what it had then). As libzmq: no authentication offered; the endpoint's host is sent as given (a
    * name unresolved, ATYP 3); events name the proxy (`tcp://host:port`); a refusal or a bad reply
    * fails the attempt ("close", then "connect:retry"). Default null.
    */

@@ -10,8 +10,9 @@ import { SOCKS5_GREETING, socks5Choice, socks5ConnectRequest, socks5Reply, type 
 import { applyKeepalive, resolveHost, type TcpTuning } from "./tcp-tuning.js"
 
 /**
- * The socket's options as it has them when an attempt starts: timing in milliseconds, the TCP
- * options, and ZMQ_SOCKS_PROXY (`host:port`, or null for a direct connect).
+ * The socket's options: timing in milliseconds (read when an attempt starts), the TCP options and
+ * ZMQ_SOCKS_PROXY (`host:port`, or null for a direct connect), which are read once, at connect(),
+ * as libzmq's session copies them.
  */
 export interface ConnecterTiming extends TcpTuning {
   reconnectInterval: number
@@ -50,8 +51,15 @@ export class Connecter {
     private readonly timing: () => ConnecterTiming,
     private readonly host: ConnecterHost,
   ) {
-    this.eventAddress = address
+    const t = timing()
+    this.tcp = { ipv6: t.ipv6, tcpKeepalive: t.tcpKeepalive, tcpKeepaliveIdle: t.tcpKeepaliveIdle, socksProxy: t.socksProxy }
+    // Through a proxy, events name it (`tcp://<proxy>`) whatever happens: libzmq makes each
+    // socks_connecter from the option's string.
+    this.eventAddress = ep.transport === "tcp" && t.socksProxy !== null ? `tcp://${t.socksProxy}` : address
   }
+
+  /** The options read at connect(). */
+  private readonly tcp: TcpTuning & { socksProxy: string | null }
 
   /** True until {@link stop}. */
   get active(): boolean {
@@ -67,16 +75,14 @@ export class Connecter {
     if (this.stopped) return
     const ep = this.ep
     if (ep.transport !== "tcp") return this.open(undefined, 0, undefined)
-    const t = this.timing()
-    // ZMQ_SOCKS_PROXY: the TCP connection goes to the proxy, named `tcp://<proxy>` in events
-    // whatever happens (libzmq makes each socks_connecter from the option's string), and the
-    // destination travels unresolved in the CONNECT request.
+    const t = this.tcp
+    // ZMQ_SOCKS_PROXY: the TCP connection goes to the proxy, and the destination travels
+    // unresolved in the CONNECT request.
     let host = ep.host
     let port = ep.port
     let socks: Buffer | undefined
     if (t.socksProxy !== null) {
       const proxy = parseHostPort(t.socksProxy)
-      this.eventAddress = `tcp://${t.socksProxy}`
       if (!proxy) return this.retry()
       try {
         socks = socks5ConnectRequest(ep.host, ep.port)
@@ -128,7 +134,7 @@ export class Connecter {
       this.pending = undefined
       if (this.stopped) return void sock.destroy()
       this.current = -1
-      if (this.ep.transport === "tcp") applyKeepalive(sock, t)
+      if (this.ep.transport === "tcp") applyKeepalive(sock, this.tcp)
       if (this.ep.transport === "tcp" && !socks && sock.remoteAddress !== undefined) {
         this.resolved = formatEndpoint(this.ep, this.ep.port, sock.remoteAddress)
       }
@@ -151,8 +157,8 @@ export class Connecter {
   retry(): void {
     if (this.stopped || this.timer || this.pending || this.resolving) return
     // A connection was made and is gone (or a failed attempt follows one): name events from here on
-    // as libzmq's next connecter does.
-    if (this.resolved !== undefined) this.eventAddress = this.resolved
+    // as libzmq's next connecter does (through a proxy, still the proxy).
+    if (this.resolved !== undefined && this.tcp.socksProxy === null) this.eventAddress = this.resolved
     const t = this.timing()
     if (t.reconnectInterval < 0) return
     // libzmq 4.3.5's policy (stream_connecter_base get_new_reconnect_ivl): with a maximum set, the
