@@ -34,7 +34,7 @@ export interface ContextOptions {
   maxSockets: number
   /** ZMQ_MAX_MSGSZ: the context-wide message size limit (>= 0). Read back only, as libzmq 4.3.5 enforces none. Default 2147483647. */
   maxMessageSize: number
-  /** ZMQ_IPV6: the `ipv6` default of new sockets. Read back only in zmtp. Default false. */
+  /** ZMQ_IPV6: the `ipv6` default of sockets made in this context from then on, as in libzmq. Default false. */
   ipv6: boolean
   /** ZMQ_THREAD_PRIORITY: write-only (>= 0), for libzmq's I/O threads; without effect in zmtp. */
   threadPriority: number

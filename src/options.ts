@@ -9,10 +9,11 @@
  * - **No effect in zmtp**: a tuning knob Node's net module does not expose, or one for a transport
  *   zmtp does not have (PGM/NORM multicast). Accepted, checked as libzmq checks it, read back.
  * - **Refused**: an option whose non-default value would change who may connect or how
- *   (`conflate`, `socksProxy`, `interface`, `zapEnforceDomain`): zmtp does not implement it, and
- *   ignoring it would be worse than saying so, so setting it throws EINVAL.
- * - **Unsupported** (VMCI): libzmq built without the transport (as zeromq.js is) answers EINVAL to
- *   both reading and setting them; zmtp does the same.
+ *   (`conflate` on DEALER, `interface`): zmtp does not implement it, and ignoring it would be worse
+ *   than saying so, so setting it throws EINVAL.
+ * The VMCI options are of the first kind: zeromq.js's libzmq, built without VMCI, answers EINVAL to
+ * them; zmtp takes them as a libzmq built with it does (an option that cannot mean anything on
+ * Node's sockets exists, and is accepted, ignored and read back).
  */
 import { Buffer } from "node:buffer"
 import type { SocketTypeName } from "./codec/socket-types.js"
@@ -93,23 +94,39 @@ export interface SocketOptions {
   sendBufferSize: number
   /** ZMQ_RCVBUF: kernel receive buffer size (-1 = the system's). No effect in zmtp (Node's net module cannot set SO_RCVBUF). Default -1. */
   receiveBufferSize: number
-  /** ZMQ_BACKLOG: queue of pending TCP/IPC connections (>= 0). No effect in zmtp (its listeners use Node's backlog, 511). Default 100. */
+  /**
+   * ZMQ_BACKLOG: listen(2)'s queue of TCP/IPC connections not yet accepted (>= 0), read at bind.
+   * 0 gives Node's default, 511 (Node takes 0 as "unset"). Default 100.
+   */
   backlog: number
-  /** ZMQ_TCP_KEEPALIVE: SO_KEEPALIVE (-1 = the system's, 0 off, 1 on). No effect in zmtp (use heartbeatInterval to detect dead peers). Default -1. */
+  /**
+   * ZMQ_TCP_KEEPALIVE: SO_KEEPALIVE on TCP connections (-1 = the system's, 0 off, 1 on), read at
+   * bind for accepted ones and at connect() for connected ones, as libzmq copies options. Default -1.
+   */
   tcpKeepalive: number
-  /** ZMQ_TCP_KEEPALIVE_CNT (>= -1). No effect in zmtp (Node cannot set TCP_KEEPCNT). Default -1. */
+  /**
+   * ZMQ_TCP_KEEPALIVE_CNT (>= -1). No effect in zmtp: Node 20 cannot set TCP_KEEPCNT (its
+   * setKeepAlive sets 10 whenever it turns keep-alive on; nodejs/node#63825, merged in 2026, adds a
+   * count for the Node release that carries it). Default -1.
+   */
   tcpKeepaliveCount: number
-  /** ZMQ_TCP_KEEPALIVE_IDLE (>= -1). No effect in zmtp. Default -1. */
+  /** ZMQ_TCP_KEEPALIVE_IDLE: TCP_KEEPIDLE in seconds when tcpKeepalive is 1 (>= -1; -1 = the system's). Default -1. */
   tcpKeepaliveIdle: number
-  /** ZMQ_TCP_KEEPALIVE_INTVL (>= -1). No effect in zmtp (Node cannot set TCP_KEEPINTVL). Default -1. */
+  /**
+   * ZMQ_TCP_KEEPALIVE_INTVL (>= -1). No effect in zmtp: Node 20 cannot set TCP_KEEPINTVL (its
+   * setKeepAlive sets 1 s whenever it turns keep-alive on; see tcpKeepaliveCount). Default -1.
+   */
   tcpKeepaliveInterval: number
   /** ZMQ_TCP_MAXRT: TCP_USER_TIMEOUT in ms (>= 0). No effect in zmtp (Node cannot set it). Default 0. */
   tcpMaxRetransmitTimeout: number
   /** ZMQ_TOS: IP type of service (>= 0). No effect in zmtp (Node cannot set IP_TOS on TCP sockets). Default 0. */
   typeOfService: number
   /**
-   * ZMQ_IPV6: in libzmq, lets `*` bind to IPv6 and host names resolve to IPv6. No effect in zmtp:
-   * `*` binds IPv4 (libzmq's default), and IPv6 literals work whatever this says. Default false.
+   * ZMQ_IPV6: as in libzmq, a bind to `*` listens on `::`, dual-stack (IPv4 peers arrive
+   * IPv4-mapped), an IPv4 address is bound IPv4-mapped, and host names (endpoints and socksProxy)
+   * resolve to IPv6 addresses, or IPv4-mapped ones where a host has none. Without it `*` is
+   * `0.0.0.0` and host names resolve to IPv4 only. IPv6 literals work either way (libzmq refuses
+   * them without it). Default false.
    */
   ipv6: boolean
   /** ZMQ_LOOPBACK_FASTPATH: Windows SIO_LOOPBACK_FAST_PATH. No effect in zmtp (nor in libzmq off Windows). Default false. */
@@ -122,22 +139,33 @@ export interface SocketOptions {
    * Default: no filter.
    */
   tcpAcceptFilter: string | Buffer | null
-  /** ZMQ_SOCKS_PROXY: SOCKS5 proxy for TCP connects. Refused (EINVAL) unless null: zmtp has no SOCKS client. Default null. */
+  /**
+   * ZMQ_SOCKS_PROXY: `host:port` of a SOCKS5 proxy (RFC 1928) that TCP connects go through, read at
+   * connect() (an endpoint's reconnects keep what it had then). As libzmq: no authentication offered; the endpoint's host is sent as given (a
+   * name unresolved, ATYP 3); events name the proxy (`tcp://host:port`); a refusal or a bad reply
+   * fails the attempt ("close", then "connect:retry"). Default null.
+   */
   socksProxy: string | Buffer | null
   /** ZMQ_BINDTODEVICE: network interface to bind to (at most 16 octets). Refused (EINVAL) unless null: Node cannot set SO_BINDTODEVICE. Default null. */
   interface: string | Buffer | null
   /**
-   * ZMQ_ZAP_ENFORCE_DOMAIN: fail handshakes that need ZAP when no handler is bound. zmtp accepts the
-   * peer then, as libzmq does by default; true is refused (EINVAL) until zmtp implements it. Default false.
+   * ZMQ_ZAP_ENFORCE_DOMAIN, as libzmq 4.3.5: with a zapDomain set, a NULL or CURVE server fails the
+   * handshake (handshake:error:other, EFAULT) when no ZAP handler is bound, instead of accepting;
+   * without a zapDomain a CURVE server does not ask ZAP at all. PLAIN always needs a handler (with
+   * true and no domain libzmq aborts the process; zmtp fails the handshake as without it). Default false.
    */
   zapEnforceDomain: boolean
-  /** ZMQ_VMCI_BUFFER_SIZE. Unsupported (EINVAL on reading and setting), as in zeromq.js's libzmq, built without VMCI. */
+  /**
+   * ZMQ_VMCI_BUFFER_SIZE: for `vmci://` endpoints, which Node cannot open. No effect in zmtp:
+   * accepted and read back, as libzmq built with VMCI takes it (zeromq.js's libzmq, built without,
+   * answers EINVAL). Default 0.
+   */
   vmciBufferSize: number
-  /** ZMQ_VMCI_BUFFER_MIN_SIZE. Unsupported, as vmciBufferSize. */
+  /** ZMQ_VMCI_BUFFER_MIN_SIZE. No effect in zmtp, as vmciBufferSize. Default 0. */
   vmciBufferMinSize: number
-  /** ZMQ_VMCI_BUFFER_MAX_SIZE. Unsupported, as vmciBufferSize. */
+  /** ZMQ_VMCI_BUFFER_MAX_SIZE. No effect in zmtp, as vmciBufferSize. Default 0. */
   vmciBufferMaxSize: number
-  /** ZMQ_VMCI_CONNECT_TIMEOUT. Unsupported, as vmciBufferSize. */
+  /** ZMQ_VMCI_CONNECT_TIMEOUT. No effect in zmtp, as vmciBufferSize. Default -1. */
   vmciConnectTimeout: number
 }
 
@@ -278,7 +306,7 @@ export const optionTable = {
   typeOfService: { id: 57, type: "uint32", default: 0, valid: range(0) },
   connectRoutingId: { id: 61, type: "string", default: null, valid: (v: Buffer | null) => octets(255, false)(v) && v![0] !== 0, only: ["ROUTER", "STREAM"] },
   handshakeInterval: { id: 66, type: "int32", default: 30000, valid: range(0) },
-  socksProxy: { id: 68, type: "string", default: null, valid: octets(0x7fffffff, true), refuse: (v: Buffer | null) => v !== null },
+  socksProxy: { id: 68, type: "string", default: null, valid: octets(0x7fffffff, true) },
   heartbeatInterval: { id: 75, type: "int32", default: 0, valid: range(0) },
   // libzmq keeps the TTL in deciseconds (it travels so in PING, RFC 37): ms / 100 must fit 16 bits.
   heartbeatTimeToLive: { id: 76, type: "int32", default: 0, valid: (v: number) => Math.trunc(v / 100) >= 0 && Math.trunc(v / 100) <= 0xffff, keep: (v: number) => Math.trunc(v / 100) * 100 },
@@ -287,12 +315,13 @@ export const optionTable = {
   tcpMaxRetransmitTimeout: { id: 80, type: "int32", default: 0, valid: range(0) },
   threadSafe: { id: 81, type: "bool", default: false, readOnly: true },
   multicastMaxTransportDataUnit: { id: 84, type: "int32", default: 1500, valid: range(1) },
-  vmciBufferSize: { id: 85, type: "uint64", default: 0n, unsupported: true },
-  vmciBufferMinSize: { id: 86, type: "uint64", default: 0n, unsupported: true },
-  vmciBufferMaxSize: { id: 87, type: "uint64", default: 0n, unsupported: true },
-  vmciConnectTimeout: { id: 88, type: "int32", default: 0, unsupported: true },
+  // libzmq built with VMCI takes any value (do_setsockopt) and starts the timeout at -1.
+  vmciBufferSize: { id: 85, type: "uint64", default: 0n },
+  vmciBufferMinSize: { id: 86, type: "uint64", default: 0n },
+  vmciBufferMaxSize: { id: 87, type: "uint64", default: 0n },
+  vmciConnectTimeout: { id: 88, type: "int32", default: -1 },
   interface: { id: 92, type: "string", default: null, valid: octets(16, true), refuse: (v: Buffer | null) => v !== null },
-  zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any", refuse: (v: boolean) => v },
+  zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any" },
   loopbackFastPath: { id: 94, type: "bool", default: false, relaxed: "any" },
   // Publish-subscribe (RFC 29). libzmq's XPUB takes its bool options as any int >= 0.
   noDrop: { id: 69, type: "bool", default: false, relaxed: "nonnegative", only: ["PUB", "XPUB"] },

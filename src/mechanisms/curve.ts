@@ -20,7 +20,7 @@ import { boxKey, BoxError, nonce, open, random, rawKeyPair, seal } from "./curve
 import type { Mechanism, MechanismStep, TrafficCodec } from "./mechanism.js"
 import { peerError, violation } from "./mechanism.js"
 import { errorReason } from "./plain.js"
-import { readZapReply, refuse, zapRequest, type ZapContext } from "./zap.js"
+import { noZapHandler, readZapReply, refuse, zapRequest, type ZapContext } from "./zap.js"
 import { x25519 } from "@noble/curves/ed25519"
 
 type Props = ReadonlyArray<readonly [string, Buffer | string]>
@@ -273,12 +273,17 @@ export class CurveServer extends CurveBase implements Mechanism {
     this.peerMeta = decodeMetadata(plain.subarray(128))
     this.clientKey = Buffer.from(clientKey)
     this.state = "zap"
+    // ZMQ_ZAP_ENFORCE_DOMAIN without a domain: encryption without authentication, ZAP is not asked
+    // even if a handler is bound (libzmq 4.3.5 curve_server_t::process_initiate).
+    if (this.zap.enforceDomain && this.zap.domain === "") return this.onZapReply(undefined)
     // RFC 27 CURVE credentials: the client's 32-octet long-term public key.
     return { zap: zapRequest(this.zap, "CURVE", [this.clientKey]) }
   }
 
   onZapReply(reply: Buffer[] | undefined): MechanismStep {
     if (this.state !== "zap") throw violation("ZAP reply out of turn")
+    // No handler bound: accepted (Stonehouse), unless ZAP is enforced for a domain.
+    if (!reply && this.zap.enforceDomain && this.zap.domain !== "") return { fail: noZapHandler("CURVE") }
     if (reply) {
       const v = readZapReply(reply)
       if (v.status !== 200) return refuse(v)

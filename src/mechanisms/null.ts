@@ -6,15 +6,15 @@
  * so a socket asks its ZAP handler only when its ZMQ_ZAP_DOMAIN is set (mechanism_base_t::zap_required
  * is "domain not empty"), which keeps naive sockets from sending requests. The request (mechanism
  * "NULL", no credentials) goes out before our own READY, right after the greetings; the peer's READY
- * may arrive meanwhile and is kept. With no handler bound the peer is accepted (ZMQ_ZAP_ENFORCE_DOMAIN
- * is off by default). On 200 our READY goes out; on 400 or 500 an ERROR with the status code instead,
+ * may arrive meanwhile and is kept. With no handler bound the peer is accepted, unless
+ * ZMQ_ZAP_ENFORCE_DOMAIN is set (off by default): then the handshake fails with EFAULT. On 200 our READY goes out; on 400 or 500 an ERROR with the status code instead,
  * on 300 nothing; either refusal fails the handshake once the peer's own READY (or ERROR) is in, as
  * libzmq's status() reports an error only when a command went each way.
  */
 import { decodeErrorReason, decodeMetadata, encodeError, encodeReady, type Command, type Metadata } from "../codec/command.js"
 import type { Mechanism, MechanismStep } from "./mechanism.js"
 import { AuthError, peerError, violation } from "./mechanism.js"
-import { readZapReply, zapRequest, type ZapContext } from "./zap.js"
+import { noZapHandler, readZapReply, zapRequest, type ZapContext } from "./zap.js"
 
 export class NullMechanism implements Mechanism {
   readonly name = "NULL"
@@ -66,6 +66,8 @@ export class NullMechanism implements Mechanism {
   onZapReply(reply: Buffer[] | undefined): MechanismStep {
     if (!this.asking) throw violation("ZAP reply out of turn")
     this.asking = false
+    // No handler, with ZMQ_ZAP_ENFORCE_DOMAIN: libzmq fails the handshake, sending nothing.
+    if (!reply && this.zap?.enforceDomain) return { fail: noZapHandler("NULL") }
     const v = reply ? readZapReply(reply) : undefined
     if (v && v.status !== 200) {
       this.refused = new AuthError(v.status, `ZAP handler refused the peer: ${v.status} ${v.text}`)

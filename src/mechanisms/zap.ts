@@ -3,6 +3,7 @@
  * reply reads. The envelope (delimiter, "1.0", request id) is added by the ZAP client.
  */
 import { Buffer } from "node:buffer"
+import { ZmtpError } from "../errors.js"
 import { encodeError, type Metadata } from "../codec/command.js"
 import { decodeMetadata } from "../codec/command.js"
 import { AuthError, type MechanismStep } from "./mechanism.js"
@@ -15,6 +16,17 @@ export interface ZapContext {
   address: string
   /** Our own routing id, as libzmq fills the identity frame (zap_client_t::send_zap_request). */
   identity: Buffer
+  /**
+   * ZMQ_ZAP_ENFORCE_DOMAIN, as libzmq 4.3.5 reads it: a NULL or CURVE server whose domain is set
+   * fails the handshake when no handler is bound (EFAULT), instead of accepting the peer; a CURVE
+   * server without a domain then does not ask ZAP at all (the "Stonehouse" pattern).
+   */
+  enforceDomain?: boolean
+}
+
+/** The failure libzmq reports (handshake_failed_no_detail, EFAULT) when ZAP is enforced but no handler is bound. */
+export function noZapHandler(mechanism: string): ZmtpError {
+  return new ZmtpError("EFAULT", `${mechanism}: zapEnforceDomain is set and no ZAP handler is bound at inproc://zeromq.zap.01`)
 }
 
 /** Request frames from the domain on: domain, address, identity, mechanism, credentials. */

@@ -153,13 +153,13 @@ abstract class Socket {
   declare sendBufferSize: number
   /** ZMQ_RCVBUF. See {@link SocketOptions.receiveBufferSize} (no effect in zmtp). */
   declare receiveBufferSize: number
-  /** ZMQ_BACKLOG. See {@link SocketOptions.backlog} (no effect in zmtp). */
+  /** ZMQ_BACKLOG. See {@link SocketOptions.backlog}. */
   declare backlog: number
-  /** ZMQ_TCP_KEEPALIVE. See {@link SocketOptions.tcpKeepalive} (no effect in zmtp). */
+  /** ZMQ_TCP_KEEPALIVE. See {@link SocketOptions.tcpKeepalive}. */
   declare tcpKeepalive: number
   /** ZMQ_TCP_KEEPALIVE_CNT. See {@link SocketOptions.tcpKeepaliveCount} (no effect in zmtp). */
   declare tcpKeepaliveCount: number
-  /** ZMQ_TCP_KEEPALIVE_IDLE. See {@link SocketOptions.tcpKeepaliveIdle} (no effect in zmtp). */
+  /** ZMQ_TCP_KEEPALIVE_IDLE. See {@link SocketOptions.tcpKeepaliveIdle}. */
   declare tcpKeepaliveIdle: number
   /** ZMQ_TCP_KEEPALIVE_INTVL. See {@link SocketOptions.tcpKeepaliveInterval} (no effect in zmtp). */
   declare tcpKeepaliveInterval: number
@@ -167,25 +167,25 @@ abstract class Socket {
   declare tcpMaxRetransmitTimeout: number
   /** ZMQ_TOS. See {@link SocketOptions.typeOfService} (no effect in zmtp). */
   declare typeOfService: number
-  /** ZMQ_IPV6. See {@link SocketOptions.ipv6} (no effect in zmtp). */
+  /** ZMQ_IPV6. See {@link SocketOptions.ipv6}. */
   declare ipv6: boolean
   /** ZMQ_LOOPBACK_FASTPATH. See {@link SocketOptions.loopbackFastPath} (no effect in zmtp). */
   declare loopbackFastPath: boolean
   /** ZMQ_TCP_ACCEPT_FILTER. See {@link SocketOptions.tcpAcceptFilter}. */
   declare tcpAcceptFilter: string | null
-  /** ZMQ_SOCKS_PROXY. See {@link SocketOptions.socksProxy} (refused unless null). */
+  /** ZMQ_SOCKS_PROXY. See {@link SocketOptions.socksProxy}. */
   declare socksProxy: string | null
   /** ZMQ_BINDTODEVICE. See {@link SocketOptions.interface} (refused unless null). */
   declare interface: string | null
-  /** ZMQ_ZAP_ENFORCE_DOMAIN. See {@link SocketOptions.zapEnforceDomain} (true is refused). */
+  /** ZMQ_ZAP_ENFORCE_DOMAIN. See {@link SocketOptions.zapEnforceDomain}. */
   declare zapEnforceDomain: boolean
-  /** ZMQ_VMCI_BUFFER_SIZE (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_BUFFER_SIZE (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciBufferSize: number
-  /** ZMQ_VMCI_BUFFER_MIN_SIZE (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_BUFFER_MIN_SIZE (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciBufferMinSize: number
-  /** ZMQ_VMCI_BUFFER_MAX_SIZE (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_BUFFER_MAX_SIZE (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciBufferMaxSize: number
-  /** ZMQ_VMCI_CONNECT_TIMEOUT (unsupported, as in zeromq.js). */
+  /** ZMQ_VMCI_CONNECT_TIMEOUT (no effect in zmtp; see {@link SocketOptions.vmciBufferSize}). */
   declare vmciConnectTimeout: number
 
   /** This socket's type name. */
@@ -545,6 +545,8 @@ abstract class Socket {
       this.socketContext = ctx
     }
     this.opts.linger = this.socketContext.defaultLinger
+    // libzmq's socket_base_t starts ZMQ_IPV6 at the context's.
+    this.opts.ipv6 = this.socketContext.ipv6
     this.seal()
     for (const k of Reflect.ownKeys(given)) {
       if (k === "context" || !Object.prototype.propertyIsEnumerable.call(given, k)) continue

@@ -107,6 +107,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       l = await Listener.open(
         ep,
         address,
+        this,
         (sock, listener) => this.accepted(sock, listener),
         // zeromq.js gives it as an errno error (code, errno), as the other error events.
         (error, at) => this.event({ type: "accept:error", address: at, error: zerr(systemErrorCode(error), error.message) }),
@@ -303,6 +304,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
         domain: this.security.zapDomain,
         address: sock.remoteAddress ?? "",
         identity,
+        enforceDomain: this.opts.zapEnforceDomain as boolean,
       })
     } catch (e) {
       // A CURVE socket without its keys cannot handshake (libzmq fails it the same way).

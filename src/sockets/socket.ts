@@ -13,6 +13,7 @@ import { Dealer } from "./dealer.js"
 import { Reply } from "./reply.js"
 import { Request } from "./request.js"
 import { Router } from "./router.js"
+import { SocketApi } from "./socket-api.js"
 import { SocketBase } from "./socket-base.js"
 import { expectArgs } from "./socket-options.js"
 
@@ -35,8 +36,10 @@ const Socket = function Socket(this: unknown, type?: unknown, options?: unknown)
   return new T(options)
 } as unknown as SocketConstructor
 
-Socket.prototype = SocketBase.prototype
-Object.setPrototypeOf(Socket, SocketBase)
+// SocketApi's prototype, which every socket type inherits: it holds what zeromq.js's native Socket
+// has on its prototype (join, leave and the argument-checking send, receive, close).
+Socket.prototype = SocketApi.prototype
+Object.setPrototypeOf(Socket, SocketApi)
 
 type Socket = SocketBase
 

@@ -8,6 +8,13 @@ import { dirname, join } from "node:path"
 import { createServer, type Server, type Socket as NetSocket } from "node:net"
 import { zerr, type ZmtpError } from "../errors.js"
 import { formatEndpoint, systemErrorCode, type Endpoint } from "./endpoint.js"
+import { applyKeepalive, resolveHost, type TcpTuning } from "./tcp-tuning.js"
+
+/** What a listener reads of its socket's options when it opens: ZMQ_BACKLOG and the TCP ones. */
+export interface ListenerOptions extends TcpTuning {
+  /** ZMQ_BACKLOG: listen(2)'s queue of connections not yet accepted. */
+  readonly backlog: number
+}
 
 export class Listener {
   /** Connections accepted through this listener and still open. */
@@ -35,13 +42,21 @@ export class Listener {
     return formatEndpoint({ transport: "tcp", host: sock.localAddress, port: sock.localPort })
   }
 
-  /** Starts listening. Rejects with a typed error (EADDRINUSE, EADDRNOTAVAIL, ENOENT ...). */
+  /**
+   * Starts listening. Rejects with a typed error (EADDRINUSE, EADDRNOTAVAIL, ENOENT ...). The
+   * options are read now, as libzmq's listener copies them at bind: a later change applies to the
+   * next bind.
+   */
   static open(
     ep: Endpoint,
     given: string,
+    opts: ListenerOptions,
     onConnection: (sock: NetSocket, l: Listener) => void,
     onAcceptError: (e: Error, address: string) => void = () => {},
   ): Promise<Listener> {
+    // Read once: the caller's object may change while a host name resolves.
+    const { backlog, ipv6, tcpKeepalive, tcpKeepaliveIdle } = opts
+    const tuning = { ipv6, tcpKeepalive, tcpKeepaliveIdle }
     return new Promise((resolve, reject) => {
       const server = createServer({ noDelay: true })
       // Neither the server nor its connections hold the process: only a pending operation does, as
@@ -51,6 +66,7 @@ export class Listener {
       server.on("connection", (sock) => {
         if (!listener) return sock.destroy()
         sock.unref()
+        if (ep.transport === "tcp") applyKeepalive(sock, tuning)
         listener.connections.add(sock)
         sock.once("close", () => listener!.connections.delete(sock))
         onConnection(sock, listener)
@@ -68,7 +84,7 @@ export class Listener {
         let address: string
         if (ep.transport === "tcp") {
           const a = server.address() as { address: string; port: number }
-          address = formatEndpoint(ep, a.port, ep.host === "" ? "0.0.0.0" : a.address)
+          address = formatEndpoint(ep, a.port, a.address)
         } else {
           address = formatEndpoint(ep)
         }
@@ -77,7 +93,12 @@ export class Listener {
         resolve(listener)
       }
       if (ep.transport === "tcp") {
-        server.listen({ host: ep.host === "" ? "0.0.0.0" : ep.host, port: ep.port, backlog: 511 }, ready)
+        // The host is resolved here rather than by Node's listen, which would take whichever family
+        // the resolver answers first: libzmq's ZMQ_IPV6 decides it (tcp-tuning.ts).
+        resolveHost(ep.host, ipv6, (err, host) => {
+          if (err) return fail(err)
+          server.listen({ host, port: ep.port, backlog }, ready)
+        })
       } else {
         // libzmq removes a socket file left behind by an earlier run before binding; so do we,
         // but only if it really is a socket. Anything else there (a file, a directory, a link) is
@@ -94,7 +115,7 @@ export class Listener {
         // harmless; close() removes the real path itself, and only if the file is still ours.
         const privateName = ep.path.startsWith("\0") ? undefined : join(dirname(ep.path), `.zmtp-${randomBytes(6).toString("hex")}`)
         if (privateName && Buffer.byteLength(privateName) <= 107) {
-          server.listen({ path: privateName, backlog: 511 }, () => {
+          server.listen({ path: privateName, backlog }, () => {
             try {
               placeSocketFile(privateName, ep.path)
             } catch (e) {
@@ -105,7 +126,7 @@ export class Listener {
           })
         } else {
           // bind(2) itself refuses a path that exists (EADDRINUSE), whatever is there.
-          server.listen({ path: ep.path, backlog: 511 }, ready)
+          server.listen({ path: ep.path, backlog }, ready)
         }
       }
     })

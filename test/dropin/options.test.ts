@@ -74,6 +74,11 @@ const MISSING: Record<string, string> = {
 const ZEROMQ_UNREADABLE = new Set(["curvePublicKey", "curveSecretKey", "curveServerKey", "mandatory"])
 /** zeromq.js defines these without a getter (write-only); zmtp reads them back. */
 const ZEROMQ_WRITE_ONLY = new Set(["probeRouter", "conflate", "correlate", "relaxed", "handover"])
+/**
+ * zeromq.js's libzmq is built without VMCI and answers EINVAL to these; zmtp takes them as a libzmq
+ * built with it does (accepted, no effect, read back: issue 17), checked in test/dropin/exports.test.ts.
+ */
+const ACCEPTED_BY_ZMTP = new Set(["vmciBufferSize", "vmciBufferMinSize", "vmciBufferMaxSize", "vmciConnectTimeout"])
 
 describe("properties: zeromq.js's, on zmtp's sockets, of the same kind and default", () => {
   for (const kind of kinds) {
@@ -101,6 +106,11 @@ describe("properties: zeromq.js's, on zmtp's sockets, of the same kind and defau
       let compared = 0
       for (const [name, what] of zeromqProps.get(kind)!) {
         if (what === "method" || what === "set" || name === "events" || name === "context") continue
+        if (ACCEPTED_BY_ZMTP.has(name)) {
+          expect(outcome(() => theirs[name]), name).toBe("error:EINVAL")
+          expect(outcome(() => ours[name]), name).toMatch(/^ok:/)
+          continue
+        }
         if (ZEROMQ_UNREADABLE.has(name)) {
           expect(outcome(() => theirs[name]), name).toBe("error:EINVAL")
           expect(outcome(() => ours[name]), name).toBe(name === "mandatory" ? "ok:false" : "ok:null")
@@ -109,7 +119,7 @@ describe("properties: zeromq.js's, on zmtp's sockets, of the same kind and defau
         expect(outcome(() => ours[name]), name).toBe(outcome(() => theirs[name]))
         compared++
       }
-      expect(compared).toBeGreaterThan(50)
+      expect(compared).toBeGreaterThan(45)
       // Write-only in zeromq.js: zmtp reads libzmq's documented default.
       for (const name of ZEROMQ_WRITE_ONLY) {
         if (zeromqProps.get(kind)!.get(name) === "set") expect(ours[name], name).toBe(false)
@@ -154,11 +164,9 @@ function label(v: unknown): string {
 function refusedByZmtp(name: string, v: unknown): boolean {
   switch (name) {
     case "conflate":
-    case "zapEnforceDomain":
-      return v === true // not implemented; ignoring it would change delivery or who may connect
-    case "socksProxy":
+      return v === true // not implemented on a Dealer; ignoring it would change delivery
     case "interface":
-      return v !== null // no SOCKS client; Node cannot SO_BINDTODEVICE
+      return v !== null // Node cannot SO_BINDTODEVICE
     default:
       return false
   }
@@ -172,6 +180,7 @@ describe("option properties: each value is taken or refused as zeromq.js does, a
       const differences: string[] = []
       let compared = 0
       for (const name of settable) {
+        if (ACCEPTED_BY_ZMTP.has(name)) continue
         for (const v of VALUES) {
           const ours = make("zmtp", kind)
           const theirs = make("zeromq.js", kind)
@@ -195,7 +204,7 @@ describe("option properties: each value is taken or refused as zeromq.js does, a
         }
       }
       expect(differences).toEqual([])
-      expect(compared).toBeGreaterThan(2000)
+      expect(compared).toBeGreaterThan(1900)
     })
   }
 
@@ -277,6 +286,7 @@ describe("generic accessors: the same options by libzmq number, the same convers
       }
       for (const id of ids) {
         const name = NAME_OF.get(id)!
+        if (ACCEPTED_BY_ZMTP.has(name)) continue
         for (const g of GENERICS) {
           for (const v of GENERIC_VALUES[g]) {
             const ours = make("zmtp", kind)
@@ -326,7 +336,7 @@ describe("generic accessors: the same options by libzmq number, the same convers
       const s = make(lib, "Dealer")
       for (const [m, args] of [["getInt32Option", [9999]], ["setInt32Option", [9999, 1]], ["getInt64Option", [17]], ["getInt32Option", [22]],
         ["getStringOption", [17]], ["setInt32Option", [16, 1]], ["setStringOption", [32, "x"]], ["setInt32Option", [43, 1]], ["setBoolOption", [81, true]],
-        ["getUint64Option", [85]], ["setBoolOption", [33, true]], ["setBoolOption", [52, true]], ["setStringOption", [61, "x"]]] as const) {
+        ["setBoolOption", [33, true]], ["setBoolOption", [52, true]], ["setStringOption", [61, "x"]]] as const) {
         expect(outcome(() => call(s, m, ...args)), `${lib} ${m}(${args.join(", ")})`).toBe("error:EINVAL")
       }
     }
