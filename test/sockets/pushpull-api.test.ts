@@ -6,7 +6,7 @@
  */
 import * as zmq from "zeromq"
 import { afterEach, describe, expect, it } from "vitest"
-import { Pair, Pull, Push } from "../../src/index.js"
+import { Pair, Proxy, Pull, Push } from "../../src/index.js"
 import { bindEndpoint, cleanupIpc, closeAll, freeEndpoint, nothingArrives, sleep, strs, transports, until } from "../helpers.js"
 
 afterEach(cleanupIpc)
@@ -115,6 +115,27 @@ describe("pipeline and pair API shape (zeromq.js v6)", () => {
       expect([push.readable, pull.writable]).toEqual([false, false])
     } finally {
       closeAll(push, pull)
+    }
+  })
+
+  it("a streamer, new Proxy(new Pull(), new Push()) as in zeromq.js, passes every message on in order", async () => {
+    const front = new Pull()
+    const back = new Push()
+    const source = new Push()
+    const sink = new Pull({ receiveTimeout: 5000 })
+    const proxy = new Proxy(front, back)
+    try {
+      await front.bind("tcp://127.0.0.1:*")
+      await back.bind("tcp://127.0.0.1:*")
+      const running = proxy.run()
+      source.connect(front.lastEndpoint!)
+      sink.connect(back.lastEndpoint!)
+      for (let i = 0; i < 50; i++) await source.send(["job", String(i)])
+      for (let i = 0; i < 50; i++) expect(strs(await sink.receive())).toEqual(["job", String(i)])
+      proxy.terminate()
+      await running
+    } finally {
+      closeAll(front, back, source, sink)
     }
   })
 
