@@ -8,7 +8,8 @@
  * "SHALL NOT discard messages that it cannot queue", so every send settles "ok" once the PULLs read;
  * each message reaches exactly one PULL, whole, and each PULL sees the PUSH's order (a pipe is FIFO);
  * the only messages that may be missing are ones issued before some PULL was closed (RFC 30: a PULL
- * that goes takes its queue with it).
+ * that goes takes its queue with it, and so does what the PUSH wrote to it before it saw it go: a
+ * restart waits for the PUSH's disconnect event before the model counts later sends as sure).
  *
  * Pull: 2..4 PUSHes each queue a burst at one PULL before it reads; then the PULL reads everything.
  * "SHALL receive incoming messages from its peers using a fair-queuing strategy": at every point of
@@ -50,6 +51,11 @@ describe("pipeline model (RFC 30)", () => {
             try {
               const push = new Push({ sendHighWaterMark: hwm })
               all.add(push as unknown as Sock)
+              // Disconnects the PUSH has seen: a restart waits for its own.
+              let disconnects = 0
+              let handshakes = 0
+              push.events.on("disconnect", () => disconnects++)
+              push.events.on("handshake", () => handshakes++)
               const eps: string[] = []
               const pulls: Pull[] = []
               const bindPull = async (i: number) => {
@@ -63,6 +69,8 @@ describe("pipeline model (RFC 30)", () => {
                 await bindPull(i)
                 push.connect(eps[i]!)
               }
+              // Every PULL connected: a restart then ends a connection the PUSH must see end.
+              await waitFor(() => handshakes >= n, "the Push connected to every Pull")
               const sends: Tracked[] = []
               /** Index into `sends` at each restart: sends issued before it may be lost. */
               let lossBefore = 0
@@ -96,9 +104,16 @@ describe("pipeline model (RFC 30)", () => {
                   }
                 } else if (a.k === "restart") {
                   const i = a.i % n
+                  const seen = disconnects
                   pulls[i]!.close()
+                  // What the PUSH wrote to that connection before it saw it end is lost with the
+                  // PULL (RFC 30: its queue goes with it); from the moment the PUSH has seen it, its
+                  // pipe for the endpoint queues for the next connection, and nothing may be lost.
+                  await waitFor(() => disconnects > seen, "the Push sees the Pull go")
                   lossBefore = sends.length
+                  const joined = handshakes
                   await bindPull(i)
+                  await waitFor(() => handshakes > joined, "the Push reconnects to the new Pull")
                   incarnation[i] = perIncarnation.length
                   perIncarnation.push([])
                 } else {
