@@ -60,13 +60,15 @@ describe("bench/run.mjs --quick", () => {
     const report = JSON.parse(fs.readFileSync(json, "utf8")) as { cases: CaseResult[] }
 
     const workloads = new Set(report.cases.map((c) => c.workload))
-    expect([...workloads].sort()).toEqual(["broker", "curve", "latency", "pubsub", "rss", "throughput"])
+    expect([...workloads].sort()).toEqual(["broker", "curve", "latency", "pubsub", "pushpull", "rss", "throughput"])
     // tcp and ipc × 16 B, 1 KiB, 64 KiB; CURVE over tcp at the same sizes; latency at 16 B and 1 KiB.
     expect(report.cases.filter((c) => c.workload === "throughput")).toHaveLength(6)
     expect(report.cases.filter((c) => c.workload === "curve")).toHaveLength(3)
     expect(report.cases.filter((c) => c.workload === "latency")).toHaveLength(2)
     // PUB -> 2 SUB at 16 B and 1 KiB, all and 1 in 10 matching, and the paused-subscriber memory case.
     expect(report.cases.filter((c) => c.workload === "pubsub")).toHaveLength(5)
+    // PUSH -> PULL over tcp and ipc at 16 B, 1 KiB, 64 KiB, then fan-out and fan-in at 16 B.
+    expect(report.cases.filter((c) => c.workload === "pushpull")).toHaveLength(8)
 
     for (const c of report.cases) {
       for (const impl of ["zmtp", "zeromq", "raw"]) {

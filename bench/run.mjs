@@ -4,7 +4,7 @@
 // implementations are interleaved run by run (A, B, C, A, B, C, ...), and the summary reports the
 // median with min–max and the ratios zmtp/zeromq.js and zmtp/raw. See bench/README.md.
 //
-//   node bench/run.mjs [--quick] [--only throughput,curve,latency,broker,rss,pubsub] [--impl zmtp,zeromq,raw]
+//   node bench/run.mjs [--quick] [--only throughput,curve,latency,broker,rss,pubsub,pushpull] [--impl zmtp,zeromq,raw]
 //                      [--runs N] [--duration SECONDS] [--transport tcp,ipc] [--sizes 16,1024]
 //                      [--rss-count N] [--cpu-prof] [--zmtp-module PATH] [--json FILE] [--md FILE]
 
@@ -19,7 +19,7 @@ const workerPath = path.join(here, "worker.mjs")
 
 const IMPLS = ["zmtp", "zeromq", "raw"]
 const IMPL_LABEL = { zmtp: "zmtp", zeromq: "zeromq.js", raw: "raw" }
-const WORKLOADS = ["throughput", "curve", "latency", "broker", "rss", "pubsub"]
+const WORKLOADS = ["throughput", "curve", "latency", "broker", "rss", "pubsub", "pushpull"]
 
 // ---- options -----------------------------------------------------------------------------------
 
@@ -305,6 +305,48 @@ function pubsubTrial(impl, ctx, { size, topics, share, durationMs: d }) {
   })
 }
 
+const PP_METRICS = [
+  { key: "msgsPerSec", label: "msgs/s received", better: "higher" },
+  { key: "mbPerSec", label: "MB/s", better: "higher" },
+  { key: "deliveredPct", label: "% of sent received", better: "higher" },
+]
+
+/**
+ * PUSH -> PULL, each in its own process: `pushers` PUSH processes connect to one bound PULL (1 for
+ * the plain case, 3 for fan-in), or with `pullers` > 1 one bound PUSH sends to that many connecting
+ * PULL processes (fan-out). The pushers send for `durationMs`; each PULL reports the rate between its
+ * first and its last message. Reported: the sum of the PULLs' rates (they run over the same stretch)
+ * and the share of what was sent that arrived (PUSH never drops: 100 %).
+ */
+function pushPullTrial(impl, ctx, { transport, size, pushers = 1, pullers = 1, durationMs: d }) {
+  return trial(ctx, d * 10 + 30_000, async (spawn, ipc) => {
+    const ep = transport === "tcp" ? "tcp://127.0.0.1:*" : ipc()
+    let pushes
+    let pulls
+    if (pullers > 1) {
+      const push = spawn("pp-push", impl, { endpoint: ep, size, durationMs: d, maxCount: 50_000_000, peers: pullers })
+      const { endpoint } = await expectMsg(push, "ready")
+      pulls = Array.from({ length: pullers }, () => spawn("pp-pull", impl, { endpoint, size, connect: true }))
+      await Promise.all(pulls.map((w) => expectMsg(w, "ready")))
+      pushes = [push]
+    } else {
+      const pull = spawn("pp-pull", impl, { endpoint: ep, size })
+      const { endpoint } = await expectMsg(pull, "ready")
+      pulls = [pull]
+      pushes = Array.from({ length: pushers }, () => spawn("pp-push", impl, { endpoint, size, durationMs: d, maxCount: 50_000_000 }))
+      await Promise.all(pushes.map((w) => expectMsg(w, "ready")))
+    }
+    await Promise.all(pushes.map((w) => expectMsg(w, "joined")))
+    for (const w of pushes) w.send({ type: "go" })
+    const sent = (await Promise.all(pushes.map((w) => expectMsg(w, "sent")))).reduce((a, m) => a + m.n, 0)
+    for (const w of pulls) w.send({ type: "expect", n: sent })
+    const rs = await Promise.all(pulls.map((w) => expectMsg(w, "result")))
+    const msgsPerSec = rs.reduce((a, r) => a + (r.elapsedMs > 0 ? r.measured / (r.elapsedMs / 1000) : 0), 0)
+    const received = rs.reduce((a, r) => a + r.count, 0)
+    return { msgsPerSec, mbPerSec: (msgsPerSec * size) / 1e6, deliveredPct: (100 * received) / sent, sent, received }
+  })
+}
+
 /** Every case of every selected workload, in order. Each has `run(impl, ctx)` returning metrics. */
 function buildCases(opts) {
   const cases = []
@@ -468,6 +510,32 @@ function buildCases(opts) {
         }),
     })
   }
+  if (opts.only.includes("pushpull")) {
+    for (const transport of opts.transports) {
+      for (const size of opts.sizes ?? [16, 1024, 65536]) {
+        cases.push({
+          workload: "pushpull",
+          name: `${transport} ${sizeLabel(size)}, PUSH -> PULL`,
+          id: `pp-${transport}-${size}`,
+          metrics: PP_METRICS,
+          run: (impl, ctx) => pushPullTrial(impl, ctx, { transport, size, durationMs: d }),
+        })
+      }
+    }
+    for (const [label, shape] of [
+      ["PUSH -> 3 PULL (fan-out)", { pullers: 3 }],
+      ["3 PUSH -> PULL (fan-in)", { pushers: 3 }],
+    ]) {
+      const size = opts.sizes?.[0] ?? 16
+      cases.push({
+        workload: "pushpull",
+        name: `tcp ${sizeLabel(size)}, ${label}`,
+        id: `pp-${shape.pullers ? "fanout" : "fanin"}-${size}`,
+        metrics: PP_METRICS,
+        run: (impl, ctx) => pushPullTrial(impl, ctx, { transport: "tcp", size, durationMs: d, ...shape }),
+      })
+    }
+  }
   return cases
 }
 
@@ -512,6 +580,7 @@ const TITLES = {
   broker: "Broker pipeline",
   rss: "Peak RSS, receiver falls behind a burst",
   pubsub: "PUB -> 2 SUB (issue 16)",
+  pushpull: "PUSH -> PULL, fan-out and fan-in (issue 17)",
 }
 
 /** "2 s per timed run", naming curve's own duration when it differs and curve is not alone. */

@@ -735,6 +735,144 @@ async function rawPsPub(payloads) {
   tell({ type: "sent", n, elapsedMs: now() - t0, baseline, peak: peakRssBytes() })
 }
 
+// ---- PUSH -> PULL, fan-out and fan-in (issue 17) -----------------------------------------------
+
+/**
+ * A PULL that counts what its pushers send. It binds, or connects with cfg.connect (fan-out: three
+ * PULLs connect to one bound PUSH). PUSH never drops, so it finishes when it has the total the
+ * parent names ("expect"), or when nothing has arrived for 200 ms after that (a fan-out PULL gets a
+ * share of the total only).
+ */
+async function ppPull() {
+  const st = makeSubCounter()
+  if (cfg.impl === "raw") {
+    const counter = (sock, rest) => {
+      const c = new raw.MessageCounter()
+      const onChunk = (chunk) => {
+        const m = c.push(chunk)
+        if (m > 0) st.add(m)
+      }
+      if (rest.length) onChunk(rest)
+      sock.on("data", onChunk)
+    }
+    if (cfg.connect) {
+      const { sock, rest } = await raw.connect(cfg.endpoint, "PULL")
+      onStop = async () => sock.destroy()
+      counter(sock, rest)
+      tell({ type: "ready" })
+    } else {
+      const peers = []
+      const { server, endpoint } = await raw.listen(cfg.endpoint, "PULL", ({ sock, rest }) => {
+        peers.push(sock)
+        counter(sock, rest)
+      })
+      onStop = async () => {
+        for (const s of peers) s.destroy()
+        server.close()
+      }
+      tell({ type: "ready", endpoint })
+    }
+    command("expect").then((m) => st.expectN(m.n))
+    return
+  }
+  const zmq = await loadZmq()
+  const pull = new zmq.Pull()
+  onStop = async () => pull.close()
+  if (cfg.connect) pull.connect(cfg.endpoint)
+  else await pull.bind(cfg.endpoint)
+  tell({ type: "ready", endpoint: pull.lastEndpoint })
+  command("expect").then((m) => st.expectN(m.n))
+  try {
+    for await (const [body] of pull) {
+      if (body.length !== cfg.size) throw new Error(`got ${body.length} octets, want ${cfg.size}`)
+      st.add(1)
+      if (st.done) break
+    }
+  } catch (e) {
+    if (!pull.closed) throw e
+  }
+}
+
+/**
+ * A PUSH that sends `cfg.size`-octet messages for cfg.durationMs, the way users write it (`await
+ * send()` in a loop). It connects, or binds with cfg.peers set (fan-out) and waits for that many
+ * handshakes before "go", so that every PULL is there from the first message.
+ */
+async function ppPush() {
+  const payload = Buffer.alloc(cfg.size, 0x66)
+  if (cfg.impl === "raw") return rawPpPush(payload)
+  const zmq = await loadZmq()
+  const push = new zmq.Push()
+  onStop = async () => push.close()
+  if (cfg.peers) {
+    await push.bind(cfg.endpoint)
+    let joined
+    const all = new Promise((r) => (joined = r))
+    void (async () => {
+      let n = 0
+      try {
+        for await (const e of push.events) if (e.type === "handshake" && ++n >= cfg.peers) joined()
+      } catch {}
+    })()
+    tell({ type: "ready", endpoint: push.lastEndpoint })
+    await all
+  } else {
+    push.connect(cfg.endpoint)
+    tell({ type: "ready" })
+  }
+  tell({ type: "joined" })
+  await command("go")
+  const deadline = now() + cfg.durationMs
+  let n = 0
+  for (;;) {
+    await push.send(payload)
+    n++
+    if (n >= cfg.maxCount || ((n & 255) === 0 && now() >= deadline)) break
+  }
+  tell({ type: "sent", n })
+}
+
+/**
+ * The raw ceiling: pre-framed 64 KiB chunks, waiting only for 'drain'. Connected, to one PULL; bound
+ * (fan-out), a chunk to each of the cfg.peers connections in turn, waiting for the one whose turn it
+ * is (round-robin without a high-water mark).
+ */
+async function rawPpPush(payload) {
+  const { chunk, messages } = raw.buildChunk([payload])
+  let socks
+  if (cfg.peers) {
+    socks = []
+    let joined
+    const all = new Promise((r) => (joined = r))
+    const { server, endpoint } = await raw.listen(cfg.endpoint, "PUSH", ({ sock }) => {
+      socks.push(sock)
+      if (socks.length >= cfg.peers) joined()
+    })
+    onStop = async () => {
+      for (const s of socks) s.destroy()
+      server.close()
+    }
+    tell({ type: "ready", endpoint })
+    await all
+  } else {
+    const { sock } = await raw.connect(cfg.endpoint, "PUSH")
+    socks = [sock]
+    onStop = async () => sock.destroy()
+    tell({ type: "ready" })
+  }
+  tell({ type: "joined" })
+  await command("go")
+  const deadline = now() + cfg.durationMs
+  let n = 0
+  let turn = 0
+  while (n < cfg.maxCount && now() < deadline) {
+    n += messages
+    const s = socks[turn++ % socks.length]
+    if (!s.write(chunk)) await new Promise((r) => s.once("drain", r))
+  }
+  tell({ type: "sent", n })
+}
+
 const roles = {
   "tp-recv": tpRecv,
   "tp-send": tpSend,
@@ -747,6 +885,8 @@ const roles = {
   "rss-send": rssSend,
   "ps-pub": psPub,
   "ps-sub": psSub,
+  "pp-pull": ppPull,
+  "pp-push": ppPush,
 }
 
 try {

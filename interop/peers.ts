@@ -15,6 +15,8 @@ import * as zmq from "zeromq"
 export type SocketType = "REQ" | "REP" | "DEALER" | "ROUTER"
 /** The publish-subscribe socket types (RFC 29). */
 export type PubSubType = "PUB" | "SUB" | "XPUB" | "XSUB"
+/** The pipeline (RFC 30) and exclusive pair (RFC 31) socket types. */
+export type PipelineType = "PUSH" | "PULL" | "PAIR"
 
 /** Options a libzmq peer socket can be created with; names follow zeromq.js. */
 export interface PeerSocketOptions {
@@ -105,7 +107,7 @@ export interface PeerEvent {
 
 /** A libzmq socket, in this process or in the pyzmq child. */
 export interface PeerSocket {
-  readonly type: SocketType | PubSubType
+  readonly type: SocketType | PubSubType | PipelineType
   /** Binds and resolves with the real endpoint (the chosen port for tcp "*"). */
   bind(endpoint: string): Promise<string>
   connect(endpoint: string): Promise<void>
@@ -137,7 +139,7 @@ export interface PeerProxy {
 export interface LibzmqPeer {
   readonly name: "zeromq.js" | "pyzmq"
   readonly libzmqVersion: string
-  socket(type: SocketType | PubSubType, options?: PeerSocketOptions): Promise<PeerSocket>
+  socket(type: SocketType | PubSubType | PipelineType, options?: PeerSocketOptions): Promise<PeerSocket>
   /**
    * zmq_proxy between a ROUTER bound at `frontend` and a DEALER bound at `backend`, or with
    * `pubsub`, between an XSUB (frontend, facing publishers) and an XPUB (backend, facing subscribers).
@@ -229,14 +231,14 @@ const ZEROMQJS_EVENTS: Record<string, string> = {
   "handshake:error:other": "HANDSHAKE_FAILED_NO_DETAIL",
 }
 
-type ZmqSocket = zmq.Request | zmq.Reply | zmq.Dealer | zmq.Router | zmq.Publisher | zmq.Subscriber | zmq.XPublisher | zmq.XSubscriber
+type ZmqSocket = zmq.Request | zmq.Reply | zmq.Dealer | zmq.Router | zmq.Publisher | zmq.Subscriber | zmq.XPublisher | zmq.XSubscriber | zmq.Push | zmq.Pull | zmq.Pair
 
 class ZeromqJsSocket implements PeerSocket {
   private readonly events = new EventLog()
   private echoing: Promise<void> | undefined
 
   constructor(
-    readonly type: SocketType | PubSubType,
+    readonly type: SocketType | PubSubType | PipelineType,
     private readonly sock: ZmqSocket,
     monitor: boolean,
     private readonly connectRoutingId?: string,
@@ -321,7 +323,7 @@ class ZeromqJsPeer implements LibzmqPeer {
   private readonly proxies = new Set<PeerProxy>()
   private readonly zaps = new Set<PeerZapHandler>()
 
-  async socket(type: SocketType | PubSubType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
+  async socket(type: SocketType | PubSubType | PipelineType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
     const base = { linger: 0 } as Record<string, unknown>
     if (options.routingId !== undefined) base.routingId = options.routingId
     if (options.reconnectInterval !== undefined) base.reconnectInterval = options.reconnectInterval
@@ -359,6 +361,15 @@ class ZeromqJsPeer implements LibzmqPeer {
       }
       case "XSUB":
         sock = new zmq.XSubscriber(base)
+        break
+      case "PUSH":
+        sock = new zmq.Push(base)
+        break
+      case "PULL":
+        sock = new zmq.Pull(base)
+        break
+      case "PAIR":
+        sock = new zmq.Pair(base)
         break
     }
     const handle = new ZeromqJsSocket(type, sock, options.monitor ?? false, options.connectRoutingId)
@@ -597,7 +608,7 @@ class PyzmqPeer implements LibzmqPeer {
     return this
   }
 
-  async socket(type: SocketType | PubSubType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
+  async socket(type: SocketType | PubSubType | PipelineType, options: PeerSocketOptions = {}): Promise<PeerSocket> {
     const opts: Record<string, unknown> = {}
     if (options.routingId !== undefined) opts.ROUTING_ID = { str: options.routingId }
     if (options.connectRoutingId !== undefined) opts.CONNECT_ROUTING_ID = { str: options.connectRoutingId }
@@ -656,7 +667,7 @@ class PyzmqSocket implements PeerSocket {
 
   constructor(
     private readonly peer: PyzmqPeer,
-    readonly type: SocketType | PubSubType,
+    readonly type: SocketType | PubSubType | PipelineType,
     private readonly sock: number,
   ) {}
 

@@ -269,8 +269,8 @@ export const optionTable = {
   // zmtp refuses a leading 0x00 where libzmq takes it: its ROUTER reads such an announced id as none.
   routingId: { id: 5, type: "string", default: null, valid: (v: Buffer | null) => octets(255, false)(v) && v![0] !== 0 },
   probeRouter: { id: 51, type: "bool", default: false, relaxed: "nonnegative", immediate: true, only: SOCKETS_WITH_PROBE },
-  // zmtp conflates on PUB and SUB; on DEALER it refuses true (see DealerOptions.conflate).
-  conflate: { id: 54, type: "bool", default: false, refuse: (v: boolean) => v, refuseOn: ["DEALER"], only: ["DEALER", "PUB", "SUB"] },
+  // zmtp conflates on PUB, SUB, PUSH and PULL; on DEALER it refuses true (see DealerOptions.conflate).
+  conflate: { id: 54, type: "bool", default: false, refuse: (v: boolean) => v, refuseOn: ["DEALER"], only: ["DEALER", "PUB", "SUB", "PUSH", "PULL"] },
   affinity: { id: 4, type: "uint64", default: 0n },
   rate: { id: 8, type: "int32", default: 100, valid: range(1) },
   recoveryInterval: { id: 9, type: "int32", default: 10000, valid: range(0) },
@@ -597,3 +597,24 @@ export interface StreamOptions extends SocketOptions {
    */
   notify: boolean
 }
+
+// ---- pipeline (RFC 30) and exclusive pair (RFC 31) ---------------------------------------------
+
+/** PUSH options (zeromq.js `Push`). */
+export interface PushOptions extends SocketOptions {
+  /**
+   * ZMQ_CONFLATE: each peer's outbound queue keeps only the newest message, whatever the high-water
+   * mark, so a send never waits once there is a peer (zmtp keeps the whole message; libzmq keeps one
+   * frame of a multipart one). Default false.
+   */
+  conflate: boolean
+}
+
+/** PULL options (zeromq.js `Pull`). */
+export interface PullOptions extends SocketOptions {
+  /** ZMQ_CONFLATE: each pusher's inbound queue keeps only the newest message; reading never pauses. Default false. */
+  conflate: boolean
+}
+
+/** PAIR options (zeromq.js `Pair`): the common ones. */
+export type PairOptions = SocketOptions

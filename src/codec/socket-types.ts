@@ -1,9 +1,10 @@
 /**
- * Socket-type names and the compatibility matrix of RFC 23 "The Socket Type Property".
+ * Socket-type names and the compatibility matrix of RFC 23 "The Socket Type Property" (PUSH/PULL:
+ * RFC 30, PAIR: RFC 31).
  */
 
 /** Socket types zmtp implements. */
-export type SocketTypeName = "REQ" | "REP" | "DEALER" | "ROUTER" | "PUB" | "SUB" | "XPUB" | "XSUB" | "STREAM"
+export type SocketTypeName = "REQ" | "REP" | "DEALER" | "ROUTER" | "PUB" | "SUB" | "XPUB" | "XSUB" | "PUSH" | "PULL" | "PAIR" | "STREAM"
 
 /** RFC 23: which peer socket types each socket type SHALL accept. Others close the connection. */
 const compatible: Record<string, readonly string[]> = {
@@ -15,6 +16,9 @@ const compatible: Record<string, readonly string[]> = {
   SUB: ["PUB", "XPUB"],
   XPUB: ["SUB", "XSUB"],
   XSUB: ["PUB", "XPUB"],
+  PUSH: ["PULL"],
+  PULL: ["PUSH"],
+  PAIR: ["PAIR"],
   // STREAM speaks no ZMTP (raw-engine.ts): it takes no ZMTP peer.
   STREAM: [],
 }
@@ -25,4 +29,4 @@ export function isCompatible(ours: SocketTypeName, theirs: string): boolean {
 }
 
 /** libzmq's numeric socket type constants, as zeromq.js exposes them in `sock.type`. */
-export const socketTypeNumber: Record<SocketTypeName, number> = { REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10, STREAM: 11 }
+export const socketTypeNumber: Record<SocketTypeName, number> = { REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10, PUSH: 8, PULL: 7, PAIR: 0, STREAM: 11 }

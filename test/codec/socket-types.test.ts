@@ -21,6 +21,9 @@ const RFC_TYPES = ["REQ", "REP", "DEALER", "ROUTER", "PUB", "XPUB", "SUB", "XSUB
  * XPUB   |     |     |        |        |     |      |  *  |  *   |      |      |      |
  * SUB    |     |     |        |        |  *  |  *   |     |      |      |      |      |
  * XSUB   |     |     |        |        |  *  |  *   |     |      |      |      |      |
+ * PUSH   |     |     |        |        |     |      |     |      |      |  *   |      |
+ * PULL   |     |     |        |        |     |      |     |      |  *   |      |      |
+ * PAIR   |     |     |        |        |     |      |     |      |      |      |  *   |
  */
 const RFC_MATRIX: Record<SocketTypeName, string[]> = {
   REQ: ["REP", "ROUTER"],
@@ -31,6 +34,9 @@ const RFC_MATRIX: Record<SocketTypeName, string[]> = {
   SUB: ["PUB", "XPUB"],
   XPUB: ["SUB", "XSUB"],
   XSUB: ["PUB", "XPUB"],
+  PUSH: ["PULL"],
+  PULL: ["PUSH"],
+  PAIR: ["PAIR"],
   // libzmq's ZMQ_STREAM speaks no ZMTP: no ZMTP peer is compatible.
   STREAM: [],
 }
@@ -62,7 +68,7 @@ describe("socket-type compatibility (RFC 23)", () => {
     }
   })
 
-  it("numeric types are libzmq's (zmq.h: ZMQ_PUB 1, ZMQ_SUB 2, ZMQ_REQ 3, ZMQ_REP 4, ZMQ_DEALER 5, ZMQ_ROUTER 6, ZMQ_XPUB 9, ZMQ_XSUB 10)", () => {
-    expect(socketTypeNumber).toEqual({ REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10, STREAM: 11 })
+  it("numeric types are libzmq's (zmq.h: ZMQ_PUB 1, ZMQ_SUB 2, ZMQ_REQ 3, ZMQ_REP 4, ZMQ_DEALER 5, ZMQ_ROUTER 6, ZMQ_XPUB 9, ZMQ_XSUB 10, ZMQ_PAIR 0, ZMQ_PULL 7, ZMQ_PUSH 8, ZMQ_STREAM 11)", () => {
+    expect(socketTypeNumber).toEqual({ REQ: 3, REP: 4, DEALER: 5, ROUTER: 6, PUB: 1, SUB: 2, XPUB: 9, XSUB: 10, PUSH: 8, PULL: 7, PAIR: 0, STREAM: 11 })
   })
 })
