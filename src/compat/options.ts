@@ -5,6 +5,7 @@
  * texts) are zeromq.js 6.8's `zeromq/v5-compat`; test/v5-compat/options.test.ts checks each one side by
  * side with it.
  */
+import { Subscriber } from "../index.js"
 import { compatError } from "./errors.js"
 import * as c from "./constants.js"
 
@@ -44,12 +45,14 @@ function refuse(message: string): () => never {
   }
 }
 
-/** Calls a Subscriber's subscribe/unsubscribe; any other type has neither. */
+/**
+ * Calls a SUB socket's subscribe/unsubscribe. zeromq.js does this for a Subscriber only (not for an
+ * XPUB, whose subscribe in zmtp is something else: manual mode), so the check is on the class.
+ */
 function subscription(method: "subscribe" | "unsubscribe"): (s: OptionTarget, v: unknown) => void {
   return (s, v) => {
-    const f = s[method]
-    if (typeof f !== "function") throw subscriberRequired()
-    ;(f as (v: unknown) => void).call(s, v)
+    if (!(s instanceof Subscriber)) throw subscriberRequired()
+    s[method](v as string)
   }
 }
 
