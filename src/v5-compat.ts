@@ -266,6 +266,8 @@ export class Socket extends EventEmitter {
 
   /** Reads an option by libzmq number or short name. */
   getsockopt(option: number | ShortOption): any {
+    // zeromq.js's getters refuse a closed socket; zmtp's v6 getters still answer.
+    if (this.inner.closed) throw errnoError("ENOTSOCK")
     return getOption(this.inner as unknown as OptionTarget, option)
   }
 
