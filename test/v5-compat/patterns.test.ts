@@ -121,6 +121,39 @@ for (const { name, zmq } of v5libs) {
         expect(subscriptions[1]).toBe("0:js")
       })
 
+      it("zmq.proxy: req -> router/dealer -> rep, with the replies captured on a pub", async () => {
+        const frontend = track(zmq.socket("router"))
+        const backend = track(zmq.socket("dealer"))
+        const capture = track(zmq.socket("pub"))
+        await bound(frontend, address(transport))
+        await bound(backend, address(transport))
+        await bound(capture, address(transport))
+        zmq.proxy(frontend, backend, capture)
+        const rep = track(zmq.socket("rep"))
+        rep.on("message", (m: Buffer) => rep.send(`${m} bar`))
+        rep.connect(backend.last_endpoint)
+        const capSub = track(zmq.socket("sub"))
+        capSub.subscribe("")
+        capSub.connect(capture.last_endpoint)
+        const captured: string[][] = []
+        capSub.on("message", (...f: Buffer[]) => captured.push(f.map(String)))
+        const req = track(zmq.socket("req"))
+        req.connect(frontend.last_endpoint)
+        // Until capSub's subscription is through, the capture copies are dropped (PUB): repeat.
+        let i = 0
+        while (captured.length === 0) {
+          const reply = messages(req, 1)
+          req.send(`foo${i}`)
+          expect(await reply).toEqual([[`foo${i} bar`]])
+          req.removeAllListeners("message")
+          i++
+          await sleep(10)
+        }
+        // The capture has the reply without the two envelope frames (id, delimiter).
+        expect(captured[0]).toEqual([expect.stringMatching(/^foo\d+ bar$/)])
+        expect(() => zmq.proxy(rep, req)).toThrow("This socket type order is not supported in compatibility mode")
+      })
+
       it("pause holds message events and sends; resume delivers them in order", async () => {
         const a = track(zmq.socket("dealer"))
         const b = track(zmq.socket("dealer"))
