@@ -1,5 +1,5 @@
 /**
- * examples/v5/rrbroker.js, an old-style zeromq.js v5 program, run as a child process exactly as
+ * examples/v5/rrbroker.cjs, an old-style zeromq.js v5 program, run as a child process exactly as
  * written: its one `require('zmtp/v5-compat')` resolved to zmtp's source, and, for comparison, to
  * zeromq.js's `zeromq/v5-compat`. Both runs must print the same replies and exit by themselves.
  */
@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { freeTcpPort } from "../helpers.js"
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
-const example = join(root, "examples/v5/rrbroker.js")
+const example = join(root, "examples/v5/rrbroker.cjs")
 // Under the worktree (scratch/.out-* is ignored), so that the bundles resolve node_modules.
 const out = mkdtempSync(join(root, "scratch/.out-v5-example-"))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
@@ -48,7 +48,7 @@ function run(file: string, ports: number[]): Promise<{ stdout: string; stderr: s
   })
 }
 
-describe("examples/v5/rrbroker.js", () => {
+describe("examples/v5/rrbroker.cjs", () => {
   it("names its library only in its one require line", () => {
     const code = readFileSync(example, "utf8")
       .split("\n")

@@ -1,7 +1,8 @@
 // A request-reply broker with one worker and one client, written the way zeromq.js v5 programs
 // were (var, require, callbacks, bindSync, one "message" argument per frame). It runs on
 // zeromq.js's `zeromq/v5-compat` and on `zmtp/v5-compat` alike: only the require line names the
-// library. Usage: node rrbroker.js [frontendPort] [backendPort]
+// library. Usage: node rrbroker.cjs [frontendPort] [backendPort] (.cjs: this package is ESM;
+// after `npm run build`, `zmtp/v5-compat` resolves to dist/ through the package's own name)
 
 var zmq = require('zmtp/v5-compat')
 
