@@ -228,6 +228,22 @@ describe.each(v5libs)("$name v5-compat monitor and bindSync", ({ zmq, name }) =>
     expect((await got).flat().sort()).toEqual(["one", "two"])
   })
 
+  it("bindSync or bind followed at once by close: the bind completes, no 'error', the socket ends closed", async () => {
+    const a = zmq.socket("dealer")
+    const errors: unknown[] = []
+    a.on("error", (e: unknown) => errors.push(e))
+    a.bindSync(ipcEndpoint())
+    a.close()
+    const b = zmq.socket("dealer")
+    b.on("error", (e: unknown) => errors.push(e))
+    const cb = new Promise<unknown>((resolve) => b.bind("tcp://127.0.0.1:*", (e?: Error) => resolve(e ?? "ok")))
+    b.close()
+    expect(await cb).toBe("ok")
+    await until(() => a.closed && b.closed)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(errors).toEqual([])
+  })
+
   it("bindSync to a port in use: zeromq.js throws; zmtp reports an 'error' event (README)", async () => {
     const a = track(zmq.socket("dealer"))
     await bound(a, "tcp://127.0.0.1:*")
