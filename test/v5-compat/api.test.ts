@@ -169,6 +169,13 @@ describe.each(v5libs)("$name v5-compat monitor and bindSync", ({ zmq, name }) =>
     req.close()
     await new Promise((r) => setTimeout(r, 50))
     expect(seen).toEqual(["listen"])
+    // monitor() again resumes; a second monitor() adds nothing (one event each).
+    rep.monitor()
+    rep.monitor()
+    await bound(rep, "tcp://127.0.0.1:*")
+    await until(() => seen.length === 2)
+    await new Promise((r) => setTimeout(r, 20))
+    expect(seen).toEqual(["listen", "listen"])
   })
 
   it("monitor reports a failed bind as bind_error with the errno and the Error", async () => {
