@@ -1,12 +1,31 @@
 import { defineConfig } from "tsup"
+import type { Plugin } from "esbuild"
+import { dirname, resolve } from "node:path"
+
+/**
+ * `zmtp/v5-compat` is built on the package's main entry; it imports dist/index.* rather than a copy
+ * of it, so that both share one context, one inproc name table and one set of classes.
+ */
+const mainEntry = resolve("src/index.js")
+const compatOnIndex: Plugin = {
+  name: "v5-compat-on-index",
+  setup(build) {
+    build.onResolve({ filter: /index\.js$/ }, (args) => {
+      const compat = /[\\/]src[\\/](v5-compat\.ts$|compat[\\/])/.test(args.importer)
+      if (!compat || resolve(dirname(args.importer), args.path) !== mainEntry) return undefined
+      return { path: build.initialOptions.format === "cjs" ? "./index.cjs" : "./index.js", external: true }
+    })
+  },
+}
 
 export default defineConfig({
-  entry: { index: "src/index.ts", cli: "src/cli/main.ts" },
+  entry: { index: "src/index.ts", "v5-compat": "src/v5-compat.ts", cli: "src/cli/main.ts" },
   format: ["esm", "cjs"],
-  dts: { entry: { index: "src/index.ts" } },
+  dts: { entry: { index: "src/index.ts", "v5-compat": "src/v5-compat.ts" } },
   target: "node18",
   platform: "node",
   sourcemap: true,
   clean: true,
   splitting: false,
+  esbuildPlugins: [compatOnIndex],
 })
