@@ -54,6 +54,38 @@ for (const { name, zmq } of v5libs) {
         expect(got.every((m) => m.length === 3 && m[0] === "Hello")).toBe(true)
       })
 
+      it("push/pull: 300 messages round-robin over two pullers, each once, in order per puller", async () => {
+        const push = track(zmq.socket("push"))
+        const pulls = [track(zmq.socket("pull")), track(zmq.socket("pull"))]
+        await bound(push, address(transport))
+        const got: string[][] = [[], []]
+        pulls.forEach((p, i) => {
+          p.on("message", (m: Buffer) => got[i]!.push(m.toString()))
+          p.connect(push.last_endpoint)
+        })
+        await sleep(100)
+        for (let i = 0; i < 300; i++) push.send(String(i))
+        await until(() => got[0]!.length + got[1]!.length === 300, 5000, "all 300")
+        const all = [...got[0]!, ...got[1]!].map(Number).sort((x, y) => x - y)
+        expect(all).toEqual(Array.from({ length: 300 }, (_, i) => i))
+        for (const g of got) expect(g.map(Number)).toEqual([...g.map(Number)].sort((x, y) => x - y))
+        expect(got[0]!.length).toBeGreaterThan(0)
+        expect(got[1]!.length).toBeGreaterThan(0)
+      })
+
+      it("pair: both ways, multipart", async () => {
+        const a = track(zmq.socket("pair"))
+        const b = track(zmq.socket("pair"))
+        await bound(a, address(transport))
+        b.connect(a.last_endpoint)
+        const atB = messages(b, 1)
+        a.send(["ping", "1"])
+        expect(await atB).toEqual([["ping", "1"]])
+        const atA = messages(a, 1)
+        b.send("pong")
+        expect(await atA).toEqual([["pong"]])
+      })
+
       it("pub/sub: subscribe and unsubscribe filter, frames arrive as Buffers", async () => {
         const pub = track(zmq.socket("pub"))
         const sub = track(zmq.socket("sub"))
