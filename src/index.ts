@@ -1,6 +1,6 @@
 /**
  * zmtp: ZeroMQ (ZMTP 3.x) for Node.js in pure TypeScript. The API mirrors zeromq.js v6 for REQ, REP,
- * DEALER, ROUTER, PUB, SUB, XPUB and XSUB, so switching is a change of import.
+ * DEALER, ROUTER, PUB, SUB, XPUB, XSUB, PUSH, PULL, PAIR and STREAM, so switching is a change of import.
  */
 export { Dealer } from "./sockets/dealer.js"
 export { Proxy, type ProxyStatistics } from "./proxy.js"
