@@ -30,6 +30,30 @@ async function echoServer(tag: string): Promise<{ endpoint: string; conns: NetSo
   return { endpoint: `tcp://127.0.0.1:${(srv.address() as { port: number }).port}`, conns }
 }
 
+/** Connects `s` to A then to B with the same routing id; returns what it receives after both peers spoke. */
+async function duplicateId(s: Stream, a: { endpoint: string }, b: { endpoint: string; conns: NetSocket[] }): Promise<{ got: string[]; refused?: string }> {
+  s.receiveTimeout = 300
+  s.connect(a.endpoint, { routingId: "x" })
+  let refused: string | undefined
+  try {
+    s.connect(b.endpoint, { routingId: "x" })
+  } catch (e) {
+    refused = (e as { code?: string }).code
+  }
+  await sleep(200)
+  for (const c of b.conns) c.write("fromB")
+  await s.send(["x", "hi"])
+  const got: string[] = []
+  for (;;) {
+    try {
+      got.push(strs(await s.receive()).join("|"))
+    } catch {
+      break
+    }
+  }
+  return { got, refused }
+}
+
 describe("Stream connect side", () => {
   it("after [id, ''] ended a connect, connect() to the same address makes a new connection (libzmq: it does)", async () => {
     // review17/p6-reconnect-after-close.probe.ts: zeromq.js gets the second connection's notify and
@@ -52,32 +76,21 @@ describe("Stream connect side", () => {
     s.disconnect(server.endpoint)
   })
 
-  it("a second connect with a routing id in use never hands its peer's bytes out under the first peer's id", async () => {
+  it("a second connect with a routing id in use is refused (EINVAL) and never hands its peer's bytes out under the first peer's id", async () => {
     // review17/p7-dup.probe.ts: zmtp delivered B's bytes as ["x", "fromB"] while replies to "x" went
     // to A (libzmq asserts on a duplicate connect routing id: stream.cpp identify_peer).
     const a = await echoServer("A")
     const b = await echoServer("B")
-    const s = track(new Stream())
-    s.receiveTimeout = 300
-    s.connect(a.endpoint, { routingId: "x" })
-    let refused: string | undefined
-    try {
-      s.connect(b.endpoint, { routingId: "x" })
-    } catch (e) {
-      refused = (e as { code?: string }).code
-    }
-    await sleep(200)
-    for (const c of b.conns) c.write("fromB")
-    await s.send(["x", "hi"])
-    const got: string[] = []
-    for (;;) {
-      try {
-        got.push(strs(await s.receive()).join("|"))
-      } catch {
-        break
-      }
-    }
-    if (refused !== undefined) expect(refused).toBe("EINVAL")
+    const { got, refused } = await duplicateId(track(new Stream()), a, b)
+    expect(refused).toBe("EINVAL")
+    expect(got.filter((m) => m.includes("fromB"))).toEqual([])
+    expect(got).toContain("x|A:hi")
+  })
+
+  it("with immediate (no pipe before the connection is up) the duplicate is refused at its connection: its bytes never appear under the first peer's id", async () => {
+    const a = await echoServer("A")
+    const b = await echoServer("B")
+    const { got } = await duplicateId(track(new Stream({ immediate: true, reconnectInterval: 50 })), a, b)
     expect(got.filter((m) => m.includes("fromB"))).toEqual([])
     expect(got).toContain("x|A:hi")
   })
