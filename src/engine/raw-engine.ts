@@ -135,7 +135,10 @@ export class RawEngine implements PipeEngine {
 
   private deliver(bytes: Buffer): boolean {
     const pipe = this.pipe!
-    const ok = pipe.deliver([pipe.inboundPrefix ?? EMPTY, bytes])
+    // Each message gets its own copy of the id (a few octets, from Node's pool): what receive()
+    // hands out is the application's, and changing it must not rename later messages.
+    const id = pipe.inboundPrefix
+    const ok = pipe.deliver([id ? Buffer.from(id) : EMPTY, bytes])
     this.full = !ok
     return ok
   }

@@ -52,6 +52,12 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private readonly connecters = new Map<string, { connecter: Connecter; pipe: Pipe | undefined; routingId: string | null }>()
   private readonly engines = new Set<Engine | RawEngine>()
   private readonly engineOrigin = new Map<Engine | RawEngine, Listener | Connecter>()
+  /**
+   * STREAM: ZMQ_STREAM_NOTIFY as it was when each endpoint was bound or connected. libzmq's
+   * listener and session copy the socket's options then, so a later change applies to the next
+   * bind or connect only.
+   */
+  private readonly rawNotify = new WeakMap<object, boolean>()
   protected isClosed = false
   /**
    * True while a bind or unbind is in flight. As in zeromq.js, another bind or unbind then fails
@@ -95,6 +101,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     // A malformed URI or a transport zmtp lacks: libzmq refuses these before any monitor event.
     checkUri(address)
     if (address.startsWith("inproc://")) return this.bindInproc(address)
+    const notify = this.opts.notify as boolean
     let ep
     try {
       ep = parseEndpoint(address, true)
@@ -121,6 +128,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       l.close(true)
       throw zerr("EBADF")
     }
+    if (this.rawConnections) this.rawNotify.set(l, notify)
     // Keyed by the resolved endpoint, what lastEndpoint reports; unbind also takes the bind string.
     this.listeners.set(l.address, l)
     this.lastEndpointValue = l.address
@@ -218,8 +226,13 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     const routingId = this.takeConnectRoutingId(options?.routingId)
     const inproc = checkUri(address) === "inproc"
     const ep = inproc ? undefined : parseEndpoint(address, false)
-    if (this.connecters.has(address)) return
+    const existing = this.connecters.get(address)
+    if (existing?.connecter.active) return
+    // A connection the application ended (STREAM's [id, ""]) leaves its endpoint known but stopped;
+    // connecting to it again makes a new connection, as in libzmq.
+    if (existing) this.connecters.delete(address)
     const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
+    if (this.rawConnections) this.rawNotify.set(c, this.opts.notify as boolean)
     const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId }
     this.connecters.set(address, entry)
     this.lastEndpointValue = address
@@ -286,7 +299,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     if (this.rawConnections) {
       // No greeting, no mechanism: the connection is attached to its pipe at once. libzmq's inproc
       // joins pipes without an engine, so nothing announces an inproc peer there; nor here.
-      const notify = (this.opts.notify as boolean) && !address.startsWith("inproc://")
+      const notify = (this.rawNotify.get(origin) ?? (this.opts.notify as boolean)) && !address.startsWith("inproc://")
       const raw = new RawEngine(sock, { notify }, this, address)
       this.engines.add(raw)
       this.engineOrigin.set(raw, origin)
@@ -410,7 +423,12 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     if (!silenced) this.event({ type: "disconnect", address: engine.address })
     if (origin instanceof Connecter) {
       const entry = this.connecters.get(origin.address)
-      if (!entry) return
+      // Its endpoint was disconnected, or connected anew after the application ended this
+      // connection: the pipe goes with its connection.
+      if (!entry || entry.connecter !== origin) {
+        if (pipe) this.removePipe(pipe)
+        return
+      }
       // With ZMQ_IMMEDIATE a connecting pipe lives only while connected; otherwise it keeps its
       // queue for the next connection, as libzmq's does.
       // A connecter stopped by the application (STREAM's close of one connection) never comes back.

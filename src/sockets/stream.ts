@@ -45,6 +45,8 @@ export class Stream extends SocketApi {
     if (id) {
       const bad = typeMismatch("string", id)
       if (bad) throw bad
+      // libzmq asserts that a connect routing id is not in use (stream.cpp identify_peer): refused here.
+      if (this.routes.has(Buffer.from(id as string).toString("latin1"))) throw zerr("EINVAL", `routing id ${JSON.stringify(id)} is in use`)
     }
     super.connect(address, { routingId: id ? (id as string) : undefined })
   }
@@ -61,19 +63,23 @@ export class Stream extends SocketApi {
   protected override pipeHandshaken(p: Pipe, _peer: Metadata): ZmtpError | undefined {
     // A connect's pipe keeps its id across reconnects (libzmq keeps the session's pipe).
     if (p.routingKey !== undefined) return undefined
-    this.assign(p, p.presetRoutingId !== null ? Buffer.from(p.presetRoutingId, "latin1") : this.generateId())
-    return undefined
+    if (this.assign(p, p.presetRoutingId !== null ? Buffer.from(p.presetRoutingId, "latin1") : this.generateId())) return undefined
+    // An id another connection holds (libzmq asserts): this connection is refused, so that its
+    // bytes are never handed out under the other's id; a connect tries again later.
+    return zerr("EINVAL", "routing id in use by another connection")
   }
 
-  /** Gives a pipe its routing id; an id already in use leaves the newcomer unroutable. */
-  private assign(p: Pipe, id: Buffer): void {
+  /** Gives a pipe its routing id; false (and the pipe unroutable, unnamed) if the id is in use. */
+  private assign(p: Pipe, id: Buffer): boolean {
     const key = id.toString("latin1")
+    const holder = this.routes.get(key)
+    if (holder !== undefined && holder !== p) return false
     // The raw engine puts the id in front of every message it delivers, notifications included.
     p.routingId = id
     p.inboundPrefix = id
-    if (this.routes.has(key)) return
     p.routingKey = key
     this.routes.set(key, p)
+    return true
   }
 
   private generateId(): Buffer {
