@@ -136,8 +136,11 @@ export class Router extends SocketApi {
     for (;;) {
       const m = this.readFair()
       if (!m) return undefined
-      // The engine already put the routing id in front (Pipe.inboundPrefix).
+      // The engine already put the routing id in front (Pipe.inboundPrefix): the pipe's one buffer,
+      // which each message gets a copy of, so that a caller changing the id it received changes no
+      // other message's (as with zeromq.js, whose every frame is its own buffer).
       if (this.readPipe!.routingKey === undefined) continue
+      m[0] = Buffer.from(m[0]!)
       return m
     }
   }
