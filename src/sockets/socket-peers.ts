@@ -410,6 +410,25 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     // libzmq had then (EPIPE, EAGAIN for the timeout); a peer refused for its socket type only as
     // disconnect. A connection the application ended (unbind, disconnect) reports nothing.
     const silenced = this.silenced.has(engine)
+    // The pipe leaves the socket's routing before the events go out: a listener runs synchronously
+    // and may send at once, and a message routed to the departed peer's pipe would be lost with it
+    // (RFC 30 PUSH, RFC 31 PAIR "SHALL NOT discard messages that it cannot queue").
+    const entry = origin instanceof Connecter ? this.connecters.get(origin.address) : undefined
+    if (origin instanceof Connecter) {
+      if (!entry || entry.connecter !== origin) {
+        // Its endpoint was disconnected, or connected anew after the application ended this
+        // connection: the pipe goes with its connection.
+        if (pipe) this.removePipe(pipe)
+      } else if (pipe && entry.pipe === pipe && (this.immediate || !origin.active)) {
+        // With ZMQ_IMMEDIATE a connecting pipe lives only while connected; otherwise it keeps its
+        // queue for the next connection, as libzmq's does. A connecter stopped by the application
+        // (STREAM's close of one connection) never comes back.
+        entry.pipe = undefined
+        this.removePipe(pipe)
+      }
+    } else if (pipe) {
+      this.removePipe(pipe)
+    }
     if (!handshaken && !silenced && error?.code !== "ERR_ZMTP_SOCKET_TYPE") {
       const other = !error || error.code === "ERR_ZMTP_HANDSHAKE_TIMEOUT" || !error.code.startsWith("ERR_ZMTP")
       const type = error instanceof AuthError ? "handshake:error:auth" : other ? "handshake:error:other" : "handshake:error:protocol"
@@ -421,25 +440,9 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       this.event({ type, address: engine.address, error: reported })
     }
     if (!silenced) this.event({ type: "disconnect", address: engine.address })
-    if (origin instanceof Connecter) {
-      const entry = this.connecters.get(origin.address)
-      // Its endpoint was disconnected, or connected anew after the application ended this
-      // connection: the pipe goes with its connection.
-      if (!entry || entry.connecter !== origin) {
-        if (pipe) this.removePipe(pipe)
-        return
-      }
-      // With ZMQ_IMMEDIATE a connecting pipe lives only while connected; otherwise it keeps its
-      // queue for the next connection, as libzmq's does.
-      // A connecter stopped by the application (STREAM's close of one connection) never comes back.
-      if (pipe && entry.pipe === pipe && (this.immediate || !origin.active)) {
-        entry.pipe = undefined
-        this.removePipe(pipe)
-      }
-      origin.retry()
-    } else if (pipe) {
-      this.removePipe(pipe)
-    }
+    // Reconnect unless the endpoint is gone or was connected anew (disconnect(), a listener that
+    // closed the socket or reconnected, STREAM's close of this connection then a new connect()).
+    if (origin instanceof Connecter && entry && entry.connecter === origin && this.connecters.get(origin.address) === entry) origin.retry()
   }
 
   private newPipe(endpoint: string, outbound: boolean, connectRoutingId: string | null = null): Pipe {
