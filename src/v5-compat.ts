@@ -134,7 +134,7 @@ export class Socket extends EventEmitter {
   private endpointCall(op: "bind" | "unbind", address: string, cb: Callback | undefined): this {
     // zeromq.js's native bind checks these before it returns its promise, so they throw here.
     if (typeof address !== "string") throw new TypeError("Address must be a string")
-    if (this.inner.closed) throw errnoError("EBADF")
+    if (this.closed) throw errnoError("EBADF")
     if (this.endpointCalls > 0) throw busyError()
     this.endpointCalls++
     this.runEndpoint(op, address).then(
@@ -173,7 +173,7 @@ export class Socket extends EventEmitter {
 
   private endpointSync(op: "bind" | "unbind", address: string): void {
     if (typeof address !== "string") throw new TypeError("Address must be a string")
-    if (this.inner.closed) throw errnoError("EBADF")
+    if (this.closed) throw errnoError("EBADF")
     if (this.endpointCalls > 0) throw busyError()
     const own = (this.inner as unknown as Record<string, unknown>)[`${op}Sync`]
     if (typeof own === "function") return void (own as (a: string) => void).call(this.inner, address)
@@ -270,16 +270,25 @@ export class Socket extends EventEmitter {
 
   /** Closes the socket; queued sends not yet handed over are dropped, as in zeromq.js. */
   close(): this {
+    if (this.closeCalled) return this
     this.closeCalled = true
-    this.inner.close()
-    this.wake(this.sentWaiters)
-    this.wake(this.receivedWaiters)
+    // Binds queued behind a bindSync's have not reached the v6 socket yet; in zeromq.js (whose
+    // bindSync is synchronous) they would be in flight, and a close waits for those. So the v6
+    // socket is closed once the queued ones have started and settled.
+    if (this.endpointPending > 0) void this.endpointChain.then(() => this.closeInner())
+    else this.closeInner()
     return this
   }
 
-  /** True once the socket is closed. */
+  private closeInner(): void {
+    this.inner.close()
+    this.wake(this.sentWaiters)
+    this.wake(this.receivedWaiters)
+  }
+
+  /** True once the socket is closed (from the call to {@link close} on). */
   get closed(): boolean {
-    return this.inner.closed
+    return this.closeCalled || this.inner.closed
   }
 
   // ---- options -------------------------------------------------------------------------------
@@ -293,7 +302,7 @@ export class Socket extends EventEmitter {
   /** Reads an option by libzmq number or short name. */
   getsockopt(option: number | ShortOption): any {
     // zeromq.js's getters refuse a closed socket; zmtp's v6 getters still answer.
-    if (this.inner.closed) throw errnoError("ENOTSOCK")
+    if (this.closed) throw errnoError("ENOTSOCK")
     return getOption(this.inner as unknown as OptionTarget, option)
   }
 
@@ -306,7 +315,7 @@ export class Socket extends EventEmitter {
    * from now on; the arguments are ignored (with a warning), as in zeromq.js.
    */
   monitor(interval?: number, numOfEvents?: number): this {
-    if (this.inner.closed) throw errnoError("ENOTSOCK")
+    if (this.closed) throw errnoError("ENOTSOCK")
     if (interval || numOfEvents) process.emitWarning("Arguments to monitor() are ignored in compatibility mode; all events are read automatically")
     if (this.monitorListener) return this
     const events = this.inner.events
@@ -345,7 +354,7 @@ export class Socket extends EventEmitter {
   }
 
   private startReceiving(): void {
-    if (this.receiving || this.paused || this.inner.closed) return
+    if (this.receiving || this.paused || this.closed) return
     this.receiving = true
     void this.receiveLoop().finally(() => {
       this.receiving = false
@@ -369,7 +378,10 @@ export class Socket extends EventEmitter {
           continue
         }
         process.nextTick(() => this.emit("error", e))
-        // EAGAIN after ZMQ_RCVTIMEO is reported each time, as zeromq.js does; go round again.
+        // EAGAIN after ZMQ_RCVTIMEO is reported each time, as zeromq.js does; go round again, but
+        // on the next turn of the event loop: with RCVTIMEO 0 each receive rejects at once, and
+        // going round in the same microtask queue would never let timers or I/O run again.
+        await new Promise<void>((resolve) => setImmediate(resolve))
         continue
       }
       this.receivedCount++
@@ -382,7 +394,7 @@ export class Socket extends EventEmitter {
   }
 
   private startSending(): void {
-    if (this.sending || this.paused || this.inner.closed || this.sendQueue.length === 0) return
+    if (this.sending || this.paused || this.closed || this.sendQueue.length === 0) return
     this.sending = true
     void this.sendLoop().finally(() => {
       this.sending = false
@@ -392,7 +404,7 @@ export class Socket extends EventEmitter {
   }
 
   private async sendLoop(): Promise<void> {
-    while (!this.inner.closed && !this.paused && this.sendQueue.length > 0) {
+    while (!this.closed && !this.paused && this.sendQueue.length > 0) {
       const [msg, cb] = this.sendQueue[0]!
       let error: unknown
       const receivedBefore = this.receivedCount
