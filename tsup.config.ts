@@ -1,6 +1,7 @@
 import { defineConfig } from "tsup"
 import type { Plugin } from "esbuild"
-import { dirname, resolve } from "node:path"
+import { rmSync, writeFileSync } from "node:fs"
+import { dirname, join, resolve } from "node:path"
 
 /**
  * `zmtp/v5-compat` is built on the package's main entry; it imports dist/index.* rather than a copy
@@ -18,7 +19,7 @@ const compatOnIndex: Plugin = {
   },
 }
 
-export default defineConfig({
+export default defineConfig((cli) => ({
   entry: { index: "src/index.ts", "v5-compat": "src/v5-compat.ts", cli: "src/cli/main.ts" },
   format: ["esm", "cjs"],
   dts: { entry: { index: "src/index.ts", "v5-compat": "src/v5-compat.ts" } },
@@ -28,4 +29,13 @@ export default defineConfig({
   clean: true,
   splitting: false,
   esbuildPlugins: [compatOnIndex],
-})
+  // One instance of the library per process, whichever way it is loaded: the ESM entry re-exports
+  // the CommonJS build, so that an ES module importing "zmtp" and a CommonJS module requiring
+  // "zmtp" or "zmtp/v5-compat" share the context, the inproc names and the classes (Node's dual
+  // package hazard). Its names come from esbuild's export annotation in index.cjs.
+  onSuccess: async () => {
+    const out = cli.outDir ?? "dist"
+    writeFileSync(join(out, "index.js"), 'export * from "./index.cjs"\n')
+    rmSync(join(out, "index.js.map"), { force: true })
+  },
+}))

@@ -91,14 +91,11 @@ pull.bind("tcp://127.0.0.1:" + port, (e) => {
 
   // The built package, as an application loads it: an ESM program importing "zmtp" and a CommonJS
   // library (the usual user of the v5 API) requiring "zmtp/v5-compat". zeromq.js is CommonJS only,
-  // so both get its one instance and share libzmq's context. zmtp's exports give ESM and CJS each
-  // their own bundle (dist/index.js, dist/index.cjs): two module instances, two contexts, two inproc
-  // name tables. The v5 socket's connect never reaches the v6 bind, and the warning it gets says
-  // "bound in another thread (threadId 0)" about the same thread. Within one module system it
-  // works (review17c/export-esm.mjs, export-cjs.cjs). Left failing: the fix is in how the main entry
-  // is packaged (an ESM wrapper over the CJS build, or shared state keyed on globalThis), not
-  // local to v5-compat.
-  it.fails("ESM \"zmtp\" and CJS \"zmtp/v5-compat\" in one program share inproc names and the context", async () => {
+  // so both get its one instance and share libzmq's context. zmtp's exports used to give ESM and CJS
+  // each their own bundle: two module instances, two contexts, two inproc name tables, and the v5
+  // socket's connect never reached the v6 bind. Now dist/index.js re-exports dist/index.cjs
+  // (tsup.config.ts), so there is one instance.
+  it("ESM \"zmtp\" and CJS \"zmtp/v5-compat\" in one program share inproc names and the context", async () => {
     const pkg = join(out, "node_modules/zmtp")
     mkdirSync(pkg, { recursive: true })
     copyFileSync(join(root, "package.json"), join(pkg, "package.json"))
