@@ -735,3 +735,24 @@ export type PeerName = (typeof PEER_NAMES)[number]
 export async function startPeer(name: PeerName): Promise<LibzmqPeer> {
   return name === "zeromq.js" ? zeromqJsPeer() : pyzmqPeer()
 }
+
+/** Resolves to `receive()`'s message, or undefined when it fails with EAGAIN (its timeout). */
+async function orTimeout(p: Promise<Buffer[]>): Promise<Buffer[] | undefined> {
+  try {
+    return await p
+  } catch (e) {
+    if ((e as { code?: string }).code === "EAGAIN") return undefined
+    throw e
+  }
+}
+
+/** Receives from a zmtp socket within `ms`, or undefined. */
+export function subjectTry(s: { receiveTimeout: number; receive(): Promise<Buffer[]> }, ms: number): Promise<Buffer[] | undefined> {
+  s.receiveTimeout = ms
+  return orTimeout(s.receive())
+}
+
+/** Receives from a libzmq socket within `ms`, or undefined. */
+export function peerTry(s: PeerSocket, ms: number): Promise<Buffer[] | undefined> {
+  return orTimeout(s.receive(ms))
+}

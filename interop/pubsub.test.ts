@@ -9,14 +9,10 @@
  * subscriptions in order, so the earlier ones are then in effect).
  */
 import { expect, test } from "vitest"
-import type * as Zmq from "zeromq"
 import { assertFrames } from "./frames.js"
-import type { LibzmqPeer, PeerSocket } from "./peers.js"
+import { peerTry, subjectTry, type LibzmqPeer, type PeerSocket } from "./peers.js"
 import { SUBJECT_LABEL, TRANSPORTS, bindEndpoint, describeEachPeer, sleep, subject, within } from "./subject.js"
 
-type Sub = Zmq.Subscriber
-type XSub = Zmq.XSubscriber
-type XPub = Zmq.XPublisher
 type Closable = { close(): void; closed: boolean; linger: number }
 
 /** What a test made: closed at the end whatever happens. */
@@ -59,26 +55,6 @@ let probes = 0
 /** A fresh probe topic. */
 const probeTopic = () => `!probe${++probes}:`
 
-/** Receives from a zmtp socket within `ms`, or undefined. */
-async function subjectTry(s: Sub | XSub | XPub, ms: number): Promise<Buffer[] | undefined> {
-  s.receiveTimeout = ms
-  try {
-    return await s.receive()
-  } catch (e) {
-    if ((e as { code?: string }).code === "EAGAIN") return undefined
-    throw e
-  }
-}
-
-/** Receives from a libzmq socket within `ms`, or undefined. */
-async function peerTry(s: PeerSocket, ms: number): Promise<Buffer[] | undefined> {
-  try {
-    return await s.receive(ms)
-  } catch (e) {
-    if ((e as { code?: string }).code === "EAGAIN") return undefined
-    throw e
-  }
-}
 
 /** Sends probes on `topic` through `send` until `receive` yields one; other probes are skipped. */
 async function untilProbe(send: (topic: string) => Promise<void>, receive: (ms: number) => Promise<Buffer[] | undefined>, topic: string): Promise<void> {

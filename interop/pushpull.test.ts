@@ -6,9 +6,8 @@
  * zmtp PAIR must not take as its peer. Bytes are compared exactly.
  */
 import { expect, test } from "vitest"
-import type * as Zmq from "zeromq"
 import { SHAPES, assertFrames } from "./frames.js"
-import type { LibzmqPeer, PeerSocket } from "./peers.js"
+import { peerTry, subjectTry, type LibzmqPeer, type PeerSocket } from "./peers.js"
 import { SUBJECT, SUBJECT_LABEL, TRANSPORTS, bindEndpoint, describeEachPeer, subject, within } from "./subject.js"
 
 type Closable = { close(): void; closed: boolean; linger: number }
@@ -32,26 +31,6 @@ async function withScope(f: (track: <T extends Closable>(s: T) => T, peerSock: (
   }
 }
 
-/** Receives from a zmtp socket within `ms`, or undefined. */
-async function subjectTry(s: Zmq.Pull | Zmq.Pair, ms: number): Promise<Buffer[] | undefined> {
-  s.receiveTimeout = ms
-  try {
-    return await s.receive()
-  } catch (e) {
-    if ((e as { code?: string }).code === "EAGAIN") return undefined
-    throw e
-  }
-}
-
-/** Receives from a libzmq socket within `ms`, or undefined. */
-async function peerTry(s: PeerSocket, ms: number): Promise<Buffer[] | undefined> {
-  try {
-    return await s.receive(ms)
-  } catch (e) {
-    if ((e as { code?: string }).code === "EAGAIN") return undefined
-    throw e
-  }
-}
 
 /** Counts a zmtp socket's handshakes (one reader of its events for the socket's life). */
 function handshakeCounter(sock: { events: unknown }): (n: number) => Promise<void> {

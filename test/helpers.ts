@@ -173,3 +173,12 @@ export const strs = (m: Buffer[]) => m.map((f) => f.toString())
 export async function freeEndpoint(transport: "tcp" | "ipc"): Promise<string> {
   return transport === "tcp" ? `tcp://127.0.0.1:${await freeTcpPort()}` : ipcEndpoint()
 }
+
+/** True if the property is an accessor somewhere on the object's prototype chain (how zmtp and zeromq.js define options). */
+export function hasAccessor(o: object, name: string): boolean {
+  for (let p = Object.getPrototypeOf(o); p; p = Object.getPrototypeOf(p)) {
+    const d = Object.getOwnPropertyDescriptor(p, name)
+    if (d) return d.get !== undefined || d.set !== undefined
+  }
+  return false
+}

@@ -203,7 +203,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
           this.stats.messagesOut++
           // A reply sent lets a REP serve the next queued receive.
           if (this.recvQueue.length > 0) this.serveReceivers()
-          if (this.droppedAtHwm || this.sendsNeverWait) return this.afterDrop()
+          if (this.droppedAtHwm || this.sendsNeverWait) return this.sendTurn()
           return RESOLVED
         }
       } catch (e) {
@@ -247,7 +247,8 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
   /** Sends that resolved at once since the clock was last read (it is read on every 32nd). */
   private sendsUnchecked = 0
 
-  private afterDrop(): Promise<void> {
+  /** A send that resolved at once: resolved now, or after a turn of the event loop (see above). */
+  private sendTurn(): Promise<void> {
     const dropped = this.droppedAtHwm
     this.droppedAtHwm = false
     if (!dropped) {

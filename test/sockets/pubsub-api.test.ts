@@ -8,7 +8,7 @@
 import * as zmq from "zeromq"
 import { describe, expect, it } from "vitest"
 import { Publisher, Subscriber, XPublisher, XSubscriber } from "../../src/index.js"
-import { closeAll } from "../helpers.js"
+import { closeAll, hasAccessor } from "../helpers.js"
 
 type Any = Record<string, unknown>
 
@@ -29,15 +29,6 @@ const classes = [
   },
   { name: "XSubscriber", ours: XSubscriber, theirs: zmq.XSubscriber, readable: [...common, ...sending, ...receiving], writeOnly: {} },
 ] as const
-
-/** True if the property is an accessor somewhere on the object's prototype chain (how both libraries define options). */
-function hasAccessor(o: object, name: string): boolean {
-  for (let p = Object.getPrototypeOf(o); p; p = Object.getPrototypeOf(p)) {
-    const d = Object.getOwnPropertyDescriptor(p, name)
-    if (d) return d.get !== undefined || d.set !== undefined
-  }
-  return false
-}
 
 describe("pub-sub API shape (zeromq.js v6)", () => {
   for (const c of classes) {

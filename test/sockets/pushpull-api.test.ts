@@ -7,7 +7,7 @@
 import * as zmq from "zeromq"
 import { afterEach, describe, expect, it } from "vitest"
 import { Pair, Proxy, Pull, Push } from "../../src/index.js"
-import { bindEndpoint, cleanupIpc, closeAll, freeEndpoint, nothingArrives, sleep, strs, transports, until } from "../helpers.js"
+import { bindEndpoint, cleanupIpc, closeAll, freeEndpoint, hasAccessor, nothingArrives, sleep, strs, transports, until } from "../helpers.js"
 
 afterEach(cleanupIpc)
 
@@ -22,14 +22,6 @@ const classes = [
   { name: "Pull", ours: Pull, theirs: zmq.Pull, readable: [...common, ...receiving], writeOnly: { conflate: false } },
   { name: "Pair", ours: Pair, theirs: zmq.Pair, readable: [...common, ...sending, ...receiving], writeOnly: {} },
 ] as const
-
-function hasAccessor(o: object, name: string): boolean {
-  for (let p = Object.getPrototypeOf(o); p; p = Object.getPrototypeOf(p)) {
-    const d = Object.getOwnPropertyDescriptor(p, name)
-    if (d) return d.get !== undefined || d.set !== undefined
-  }
-  return false
-}
 
 describe("pipeline and pair API shape (zeromq.js v6)", () => {
   for (const c of classes) {
