@@ -102,7 +102,8 @@ import json, sys, zmq
 mode, endpoint = sys.argv[1], sys.argv[2]
 ctx = zmq.Context()
 s = ctx.socket(zmq.STREAM)
-s.setsockopt(zmq.LINGER, 0)
+# Linger, so that what was sent just before the close is written (with 0 libzmq may drop the reply).
+s.setsockopt(zmq.LINGER, 2000)
 s.setsockopt(zmq.RCVTIMEO, 5000)
 def out(**kw):
     print(json.dumps(kw), flush=True)
