@@ -1,6 +1,6 @@
 import { defineConfig } from "tsup"
 import type { Plugin } from "esbuild"
-import { rmSync, writeFileSync } from "node:fs"
+import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
 
 /**
@@ -19,6 +19,30 @@ const compatOnIndex: Plugin = {
   },
 }
 
+/**
+ * msgpackr is bundled into dist/ (it is a devDependency), so that a consumer's install never sees
+ * its optionalDependency msgpackr-extract: a node-gyp install script and prebuilt .node files
+ * (issue 18). Only its pure-JavaScript build `msgpackr/index-no-eval` may come in: plain "msgpackr"
+ * would try to load the addon at run time, so resolving it (or the addon) fails the build. The
+ * bundled file carries msgpackr's MIT notice, read from its package, as a legal comment kept in
+ * place (`legalComments: "inline"`), so the notice travels with the code it covers.
+ */
+const msgpackrPure: Plugin = {
+  name: "msgpackr-pure",
+  setup(build) {
+    build.onResolve({ filter: /^msgpackr(-extract)?$|^@msgpackr-extract\// }, (args) => ({
+      errors: [{ text: `"${args.path}" may load a native addon: import "msgpackr/index-no-eval" (${args.importer})` }],
+    }))
+    build.onLoad({ filter: /[\\/]node_modules[\\/]msgpackr[\\/]dist[\\/][^\\/]+\.c?js$/ }, (args) => {
+      const msgpackrDir = resolve(dirname(args.path), "..")
+      const pkg = JSON.parse(readFileSync(join(msgpackrDir, "package.json"), "utf8")) as { version: string }
+      const licence = readFileSync(join(msgpackrDir, "LICENSE"), "utf8").trim().replaceAll("*/", "* /")
+      const notice = `/*! msgpackr ${pkg.version} (https://github.com/kriszyp/msgpackr), bundled by zmtp\n${licence}\n*/\n`
+      return { contents: notice + readFileSync(args.path, "utf8"), loader: "js" }
+    })
+  },
+}
+
 export default defineConfig((cli) => ({
   entry: { index: "src/index.ts", "v5-compat": "src/v5-compat.ts", cli: "src/cli/main.ts" },
   format: ["esm", "cjs"],
@@ -28,7 +52,11 @@ export default defineConfig((cli) => ({
   sourcemap: true,
   clean: true,
   splitting: false,
-  esbuildPlugins: [compatOnIndex],
+  noExternal: [/^msgpackr\//],
+  esbuildPlugins: [compatOnIndex, msgpackrPure],
+  esbuildOptions(options) {
+    options.legalComments = "inline"
+  },
   // One instance of the library per process, whichever way it is loaded: the ESM entry re-exports
   // the CommonJS build, so that an ES module importing "zmtp" and a CommonJS module requiring
   // "zmtp" or "zmtp/v5-compat" share the context, the inproc names and the classes (Node's dual
@@ -37,5 +65,8 @@ export default defineConfig((cli) => ({
     const out = cli.outDir ?? "dist"
     writeFileSync(join(out, "index.js"), 'export * from "./index.cjs"\n')
     rmSync(join(out, "index.js.map"), { force: true })
+    // The bin is dist/cli.js (ESM); a CommonJS copy of the CLI would only add to the package.
+    rmSync(join(out, "cli.cjs"), { force: true })
+    rmSync(join(out, "cli.cjs.map"), { force: true })
   },
 }))
