@@ -56,7 +56,7 @@ function files(dir: string, out: { path: string; size: number }[] = []): { path:
   return out
 }
 
-const kB = (n: number): string => `${(n / 1024).toFixed(0)} kB`
+const kB = (n: number): string => `${(n / 1024).toFixed(0)} KiB`
 
 let tarball = ""
 let packed = { size: 0, unpackedSize: 0, entryCount: 0 }
@@ -135,7 +135,7 @@ describe("a consumer's npm install of the packed tarball", () => {
     const sum = (l: { size: number }[]): number => l.reduce((a, f) => a + f.size, 0)
     const du = async (dir: string): Promise<string> => {
       const r = await run("du", ["-sk", dir], consumer)
-      return r.code === 0 ? `${r.stdout.split("\t")[0]} kB` : "?"
+      return r.code === 0 ? `${r.stdout.split("\t")[0]} KiB` : "?"
     }
     const disk = [await du(installed), await du(join(installed, "zmtp"))]
     console.log(
