@@ -24,7 +24,7 @@ import {
   type Outcome,
   type ZmqModule,
 } from "../examples/jupyter-client/jupyter.mjs"
-import { freeTcpPort } from "../test/helpers.js"
+import { freeTcpPort, inProcessLibzmq } from "../test/helpers.js"
 import { PYTHON } from "./peers.js"
 import { SUBJECT_LABEL, subject, within } from "./subject.js"
 
@@ -80,6 +80,13 @@ for (const run of RUNS) {
     console.warn(`[interop] skipping "${title}": ${missingMessage}`)
     describe.skip(title, () => {
       it("needs python3-ipykernel", () => {})
+    })
+    continue
+  }
+  const libzmq = run.label === "zeromq.js" ? inProcessLibzmq() : { ok: true as const }
+  if (!libzmq.ok) {
+    describe.skip(`${title} [skipped: ${libzmq.reason}]`, () => {
+      it("needs zeromq.js in process", () => {})
     })
     continue
   }

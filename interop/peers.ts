@@ -10,6 +10,7 @@
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import * as zmq from "zeromq"
+import { inProcessLibzmq } from "../test/helpers.js"
 
 /** The socket types the interop suite uses (RFC 28). */
 export type SocketType = "REQ" | "REP" | "DEALER" | "ROUTER"
@@ -478,8 +479,18 @@ export function zapStatus(policy: ZapPolicy, mechanism: string, credentials: Buf
   return "400"
 }
 
-/** The in-process libzmq 4.3.5 of zeromq.js. */
+/**
+ * Whether the zeromq.js peer can run in this process (not under Bun 1.4: its first socket aborts the
+ * process), and if not why; see {@link inProcessLibzmq}.
+ */
+export function zeromqJsAvailability(): { ok: true } | { ok: false; reason: string } {
+  return inProcessLibzmq()
+}
+
+/** The in-process libzmq 4.3.5 of zeromq.js; throws (rather than abort the process) where it cannot run. */
 export function zeromqJsPeer(): LibzmqPeer {
+  const c = zeromqJsAvailability()
+  if (!c.ok) throw new PeerError(c.reason, "ENOTSUP")
   return new ZeromqJsPeer()
 }
 

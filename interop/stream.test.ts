@@ -8,7 +8,7 @@ import { createInterface } from "node:readline"
 import { afterEach, describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import { Stream } from "../src/index.js"
-import { within } from "../test/helpers.js"
+import { describeLibzmq, within } from "../test/helpers.js"
 
 const open: { close(): void; closed: boolean }[] = []
 const track = <T extends { close(): void; closed: boolean }>(s: T): T => (open.push(s), s)
@@ -24,7 +24,7 @@ type Msg = Buffer[]
 type Receiver = { receive(): Promise<Msg> }
 const recv = (s: Receiver, what: string) => within(s.receive(), 5000, what)
 
-describe("STREAM interop with zeromq.js (libzmq 4.3.5, in process), tcp", () => {
+describeLibzmq("STREAM interop with zeromq.js (libzmq 4.3.5, in process), tcp", () => {
   it("a zeromq.js Stream client against a zmtp Stream server: notify both ways, request, reply, close by empty frame", async () => {
     const server = track(new Stream())
     await server.bind("tcp://127.0.0.1:*")

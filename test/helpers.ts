@@ -1,9 +1,11 @@
 /** Test helpers: ephemeral endpoints, temporary ipc paths, and socket cleanup. */
+import { spawnSync } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { existsSync, readFileSync, unlinkSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterEach } from "vitest"
+import { fileURLToPath } from "node:url"
+import { afterEach, describe, it, type TestFunction } from "vitest"
 
 const made: string[] = []
 
@@ -181,4 +183,76 @@ export function hasAccessor(o: object, name: string): boolean {
     if (d) return d.get !== undefined || d.set !== undefined
   }
   return false
+}
+
+/** The JavaScript runtime these tests run in (vitest's workers run inside it: `bun --bun vitest`, `deno run -A vitest`). */
+export const RUNTIME: "node" | "bun" | "deno" =
+  typeof process.versions.bun === "string" ? "bun" : "Deno" in globalThis ? "deno" : "node"
+
+/** The runtime and its version, for messages: "Bun 1.4.5", "Deno 2.9.6", "Node 22.12.0". */
+export const RUNTIME_LABEL =
+  RUNTIME === "bun" ? `Bun ${process.versions.bun}` : RUNTIME === "deno" ? `Deno ${process.versions.deno}` : `Node ${process.versions.node}`
+
+/**
+ * The arguments that run `script` under this runtime as its users run a script: `node script`,
+ * `bun script`, `deno run -A script` (Deno grants no permissions unless asked). To be passed with
+ * process.execPath.
+ */
+export function runtimeArgs(script: string, ...args: string[]): string[] {
+  return RUNTIME === "deno" ? ["run", "-A", script, ...args] : [script, ...args]
+}
+
+let libzmqCheck: { ok: true } | { ok: false; reason: string } | undefined
+
+/**
+ * Whether zeromq.js (libzmq in this process) can run here, and if not why. Under Node it can (the
+ * addon is built for Node's ABI, and the rest of the suite relies on it). Elsewhere a child process of
+ * this same runtime runs test/libzmq-probe.mjs, which binds, connects and passes one message: under
+ * Bun 1.4 creating a zeromq.js socket aborts the whole process, and a test worker must not be the one
+ * to find that out (its unfinished tests would vanish from the report). Checked once per test file.
+ */
+export function inProcessLibzmq(): { ok: true } | { ok: false; reason: string } {
+  if (libzmqCheck) return libzmqCheck
+  if (RUNTIME === "node") return (libzmqCheck = { ok: true })
+  const probe = fileURLToPath(new URL("./libzmq-probe.mjs", import.meta.url))
+  const r = spawnSync(process.execPath, runtimeArgs(probe), { encoding: "utf8", timeout: 30_000, env: { ...process.env, NO_COLOR: "1" } })
+  if (r.status === 0 && r.stdout.trim() === "ok") return (libzmqCheck = { ok: true })
+  // eslint-disable-next-line no-control-regex
+  const out = `${r.stdout}\n${r.stderr}`.replace(/\x1b\[[0-9;]*m/g, "")
+  const line =
+    out.split("\n").find((l) => /panic|error/i.test(l))?.trim() ??
+    (r.error ? r.error.message : `exit ${r.status ?? r.signal}`)
+  const issues = [...new Set(out.match(/https:\/\/github\.com\/[^\s)]+\/issues\/\d+/g) ?? [])]
+  return (libzmqCheck = {
+    ok: false,
+    reason: `zeromq.js cannot run in process under ${RUNTIME_LABEL}: ${line}${issues.length ? ` (${issues.join(", ")})` : ""}`,
+  })
+}
+
+/** A test registrar as the gated tests use it: `it(name, fn, timeout)`, and `it.skipIf(cond)(...)`. */
+export type GatedIt = ((name: string, fn: TestFunction, timeout?: number) => void) & {
+  skipIf(condition: unknown): (name: string, fn: TestFunction, timeout?: number) => void
+}
+
+/**
+ * `it` for tests that create zeromq.js sockets when `needsLibzmq`, plain `it` otherwise (for loops over
+ * zmtp and zeromq.js: `const it = itWhere(name === "zeromq.js")`). Where in-process libzmq cannot run
+ * ({@link inProcessLibzmq}), such tests are registered as skipped, each name saying why.
+ */
+export function itWhere(needsLibzmq: boolean): GatedIt {
+  const c = needsLibzmq ? inProcessLibzmq() : ({ ok: true } as const)
+  if (c.ok) return it
+  const skip = (name: string, fn: TestFunction, timeout?: number) => it.skip(`${name} [skipped: ${c.reason}]`, fn, timeout)
+  return Object.assign(skip, { skipIf: () => skip })
+}
+
+/** `it` for a test that creates zeromq.js sockets; see {@link itWhere}. */
+export const itLibzmq: GatedIt = ((name, fn, timeout) => itWhere(true)(name, fn, timeout)) as GatedIt
+itLibzmq.skipIf = (condition) => (name, fn, timeout) => itWhere(true).skipIf(condition)(name, fn, timeout)
+
+/** `describe` for a block whose tests all create zeromq.js sockets; skipped, named with the reason, where they cannot run. */
+export function describeLibzmq(name: string, fn: () => void): void {
+  const c = inProcessLibzmq()
+  if (c.ok) describe(name, fn)
+  else describe.skip(`${name} [skipped: ${c.reason}]`, fn)
 }

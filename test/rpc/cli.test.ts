@@ -1,5 +1,6 @@
 /**
- * The zmtp command, run as a user runs it (node dist/cli.js after a tsup build): --help everywhere,
+ * The zmtp command, run as a user of this runtime runs it after a tsup build (`node dist/cli.js`,
+ * `bun dist/cli.js`, `deno run -A dist/cli.js`: see runtimeArgs): --help everywhere,
  * one-line errors for user mistakes (bad endpoint, port in use, nobody answering, bad flags), the
  * broker/serve/call and req/rep round trips, and `zmtp start` (the npm start pipeline) exiting 0 and
  * leaving no process, port or ipc file behind, after its duration and on SIGINT.
@@ -9,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { createConnection } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Router } from "../../src/index.js"
-import { cleanupIpc, freeTcpPort, ipcEndpoint } from "../helpers.js"
+import { cleanupIpc, freeTcpPort, ipcEndpoint, runtimeArgs } from "../helpers.js"
 
 const CLI = new URL("../../dist/cli.js", import.meta.url).pathname
 const ROOT = new URL("../..", import.meta.url).pathname
@@ -33,7 +34,7 @@ interface Run {
 /** Runs the CLI to completion. */
 function run(args: string[], timeoutMs = 20_000): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    const p = spawn(process.execPath, runtimeArgs(CLI, ...args), { stdio: ["ignore", "pipe", "pipe"] })
     started.push(p)
     let stdout = ""
     let stderr = ""
@@ -50,7 +51,7 @@ function run(args: string[], timeoutMs = 20_000): Promise<Run> {
 /** Starts a long-running command and resolves once its stdout matches `ready`. */
 function launch(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpMatchArray; output: () => string; exited: Promise<number | null> }> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    const proc = spawn(process.execPath, runtimeArgs(CLI, ...args), { stdio: ["ignore", "pipe", "pipe"] })
     started.push(proc)
     let out = ""
     const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)))
@@ -66,6 +67,15 @@ function launch(args: string[], ready: RegExp): Promise<{ proc: ChildProcess; ma
     })
     void exited.then(() => reject(new Error(`zmtp ${args.join(" ")} exited early: ${out}`)))
   })
+}
+
+/**
+ * Ctrl-C as a terminal sends it: a signal from outside the process. Not ChildProcess.kill(), which
+ * under Deno 2.9 records the signal as the child's fate: its exit event then says (null, "SIGINT")
+ * even when the child caught the signal and exited 0.
+ */
+function interrupt(proc: ChildProcess): void {
+  process.kill(proc.pid!, "SIGINT")
 }
 
 /** A user mistake is one line on stderr, starting "zmtp:", with no stack trace. */
@@ -158,8 +168,8 @@ describe("round trips", () => {
     if (existsSync(`/proc/${server.proc.pid}/maps`)) {
       expect(readFileSync(`/proc/${server.proc.pid}/maps`, "utf8")).not.toContain("msgpackr-extract")
     }
-    server.proc.kill("SIGINT")
-    broker.proc.kill("SIGINT")
+    interrupt(server.proc)
+    interrupt(broker.proc)
     expect(await server.exited).toBe(0)
     expect(await broker.exited).toBe(0)
     // The broker removed its ipc file on the way out.
@@ -202,7 +212,7 @@ describe("zmtp start (npm start)", () => {
 
   it("stops cleanly on SIGINT to the parent", async () => {
     const s = await launch(["start", "--duration", "60"], /broker (tcp:\/\/127\.0\.0\.1:\d+) -> ipc:\/\/(\S+),[^\n]*\n(?:.*\n)*?\s+1s\s+calls\/s/)
-    s.proc.kill("SIGINT")
+    interrupt(s.proc)
     expect(await s.exited).toBe(0)
     expect(s.output()).toMatch(/stopped 4 processes \(interrupted\)/)
     const ipcPath = s.match[2]!

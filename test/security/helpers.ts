@@ -93,10 +93,13 @@ export async function bindLibzmqZap(handler: { bind(ep: string): Promise<void> }
   }
 }
 
-/** A garbage collector (for memory ceilings): global.gc if the process has one, else V8's, exposed at run time. */
+/** A garbage collector (for memory ceilings): global.gc if the process has one, Bun's under Bun, else V8's, exposed at run time. */
 export function getGc(): () => void {
   const g = (globalThis as { gc?: () => void }).gc
   if (g) return g
+  // Bun runs on JavaScriptCore: no V8 flags, its collector is Bun.gc(synchronous).
+  const bun = (globalThis as { Bun?: { gc(sync: boolean): void } }).Bun
+  if (bun) return () => bun.gc(true)
   setFlagsFromString("--expose-gc")
   return runInNewContext("gc") as () => void
 }

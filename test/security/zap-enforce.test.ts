@@ -8,9 +8,9 @@
  * - CURVE without a zapDomain and the option: ZAP is not asked even though a handler is bound
  *   ("Stonehouse"); without the option the handler is asked (domain "").
  */
-import { describe, expect, it } from "vitest"
+import { describe, expect } from "vitest"
 import { closeAfterEach, libs, type Zmq } from "../dropin/side-by-side.js"
-import { within } from "../helpers.js"
+import { itWhere, within } from "../helpers.js"
 import { bindLibzmqZap } from "./helpers.js"
 
 const track = closeAfterEach()
@@ -54,6 +54,7 @@ async function attempt(zmq: Zmq, serverOpts: object, clientOpts: object): Promis
 
 describe("ZMQ_ZAP_ENFORCE_DOMAIN", () => {
   for (const { name, zmq } of libs) {
+    const it = itWhere(name === "zeromq.js") // skipped, with the reason, where zeromq.js cannot run
     const server = zmq.curveKeyPair()
     const client = zmq.curveKeyPair()
     const curveServer = { curveServer: true, curveSecretKey: server.secretKey }

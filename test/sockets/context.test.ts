@@ -5,8 +5,9 @@
  * side by side.
  */
 import * as zmq from "zeromq"
-import { describe, expect, it } from "vitest"
+import { expect, it } from "vitest"
 import * as zmtp from "../../src/index.js"
+import { describeLibzmq } from "../helpers.js"
 
 const kinds = ["Dealer", "Router", "Request", "Reply"] as const
 type Kind = (typeof kinds)[number]
@@ -26,7 +27,7 @@ function withSocket<T>(lib: Lib, kind: Kind, options: object | undefined, f: (s:
   }
 }
 
-describe("Context and context", () => {
+describeLibzmq("Context and context", () => {
   it("are exported; sockets belong to the global context unless given one, and read it back as socket.context", () => {
     for (const [name, lib] of libs) {
       expect(lib.context, name).toBeInstanceOf(lib.Context)

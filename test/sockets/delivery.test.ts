@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer"
 import { afterEach, describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import { Dealer, Reply, Request, Router } from "../../src/index.js"
-import { bindEndpoint, cleanupIpc, closeAfterEach, freeEndpoint, sleep, strs, transports, until, within } from "../helpers.js"
+import { bindEndpoint, cleanupIpc, closeAfterEach, freeEndpoint, sleep, strs, transports, until, within, itLibzmq, itWhere } from "../helpers.js"
 
 const track = closeAfterEach()
 const zmqOpen: { close(): void; closed: boolean }[] = []
@@ -96,7 +96,7 @@ describe.each(transports)("%s", (transport) => {
   })
 
   describe("what was received is delivered", () => {
-    it("a reader busy for 200 ms gets all 5 messages a libzmq peer sent before closing", async () => {
+    itLibzmq("a reader busy for 200 ms gets all 5 messages a libzmq peer sent before closing", async () => {
       const reader = track(new Dealer())
       const ep = bindEndpoint(transport)
       await reader.bind(ep)
@@ -129,7 +129,7 @@ describe.each(transports)("%s", (transport) => {
     })
 
     for (const sender of ["zmtp", "libzmq"] as const) {
-      it(`messages past the receiver's HWM that a ${sender} peer sent just before closing are all delivered`, async () => {
+      itWhere(sender === "libzmq")(`messages past the receiver's HWM that a ${sender} peer sent just before closing are all delivered`, async () => {
         const reader = track(new Dealer({ receiveHighWaterMark: 10 }))
         await reader.bind(bindEndpoint(transport))
         const disconnected = new Promise<void>((r) => reader.events.on("disconnect", () => r()))

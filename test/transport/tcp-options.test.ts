@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process"
 import net from "node:net"
 import { afterEach, describe, expect, it, vi } from "vitest"
-import { hasIpv6Loopback, until } from "../helpers.js"
+import { hasIpv6Loopback, itWhere, RUNTIME, until } from "../helpers.js"
 import { closeAfterEach, libs } from "../dropin/side-by-side.js"
 
 const track = closeAfterEach()
@@ -49,7 +49,11 @@ function keepaliveTimers(port: number): [number, number | undefined][] | undefin
 
 describe("ZMQ_BACKLOG: the listen queue", () => {
   for (const { name, zmq } of libs) {
-    it.skipIf(!hasSs)(`${name}: a tcp bind listens with the socket's backlog (7), and libzmq's default 100`, async () => {
+    const it = itWhere(name === "zeromq.js") // skipped, with the reason, where zeromq.js cannot run
+    // Bun 1.4's net.Server.listen() drops the backlog and always listens with 512: nothing zmtp can pass on.
+    const bunDrops = RUNTIME === "bun" && name === "zmtp"
+    const note = bunDrops ? " [skipped under Bun: net.Server.listen() ignores backlog, https://github.com/oven-sh/bun/pull/33786]" : ""
+    it.skipIf(!hasSs || bunDrops)(`${name}: a tcp bind listens with the socket's backlog (7), and libzmq's default 100${note}`, async () => {
       const a = track(new zmq.Dealer({ backlog: 7 }))
       await a.bind("tcp://127.0.0.1:*")
       expect(listenBacklog(portOf(a.lastEndpoint!))).toBe(7)
@@ -70,6 +74,7 @@ describe("ZMQ_BACKLOG: the listen queue", () => {
 
 describe("ZMQ_TCP_KEEPALIVE and ZMQ_TCP_KEEPALIVE_IDLE", () => {
   for (const { name, zmq } of libs) {
+    const it = itWhere(name === "zeromq.js") // skipped, with the reason, where zeromq.js cannot run
     it.skipIf(!hasSs)(`${name}: keep-alive on both ends with the idle time of each side (33 s accepted, 44 s connected); none by default`, async () => {
       const b = track(new zmq.Dealer({ tcpKeepalive: 1, tcpKeepaliveIdle: 33 }))
       await b.bind("tcp://127.0.0.1:*")
@@ -120,6 +125,7 @@ describe("ZMQ_TCP_KEEPALIVE and ZMQ_TCP_KEEPALIVE_IDLE", () => {
 
 describe("ZMQ_IPV6", () => {
   for (const { name, zmq } of libs) {
+    const it = itWhere(name === "zeromq.js") // skipped, with the reason, where zeromq.js cannot run
     it.skipIf(!ipv6)(`${name}: a bind to * is dual-stack ([::]) and takes IPv4 and IPv6 peers; without ipv6 it is 0.0.0.0`, async () => {
       const b = track(new zmq.Dealer({ ipv6: true }))
       await b.bind("tcp://*:*")
