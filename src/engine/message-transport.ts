@@ -26,6 +26,8 @@ export interface MessageTransport {
   readonly messageTransport: true
   /** The subprotocol the opening handshake agreed (RFC 45: "ZWS2.0", "ZWS2.0/NULL" ...). */
   readonly protocol: string
+  /** True on the side that opened the WebSocket (the client of its opening handshake). */
+  readonly client: boolean
   /** The peer's IP address, for ZAP requests (RFC 27 "address"); "" if unknown. */
   readonly remoteAddress: string
   /** Octets handed to `send` and not yet given to the operating system (WebSocket's bufferedAmount). */

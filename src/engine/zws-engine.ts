@@ -74,6 +74,15 @@ export class ZwsEngine implements PipeEngine {
   /** Octets received and sent on this connection (WebSocket payloads). */
   bytesIn = 0
   bytesOut = 0
+  /**
+   * A NULL client waits for the server's first frame before it sends READY: jszmq 0.1.2 answers
+   * "ZWS2.0/NULL" (the first protocol offered, as `ws` picks by default) yet speaks bare "ZWS2.0".
+   * Its routing id message (a data frame where READY would be a command) then tells us so, and we
+   * answer in that form. A server (ours, libzmq's) sends READY at once, so nothing waits for long.
+   */
+  private sniffing = false
+  /** True once the connection runs bare "ZWS2.0", announced or found by {@link sniffing}. */
+  private bare = false
 
   constructor(
     private readonly transport: MessageTransport,
@@ -104,7 +113,9 @@ export class ZwsEngine implements PipeEngine {
       alive: () => this.touchInput(),
     })
     if (this.state !== State.Handshake) return
-    if (mechanism) this.guard(() => this.applyStep(mechanism.start()))
+    this.bare = mechanism === undefined
+    if (mechanism && mechanism.name === "NULL" && transport.client && transport.protocol === "ZWS2.0/NULL") this.sniffing = true
+    else if (mechanism) this.guard(() => this.applyStep(mechanism.start()))
     // RFC 45 "No Mechanism": "the first message of each side of the connection must be the
     // Routing Id"; sent at once, without waiting for the peer's (as ZMTP/2, RFC 15).
     else this.send(encodeZwsFrame(identity, ZWS_FINAL))
@@ -150,7 +161,16 @@ export class ZwsEngine implements PipeEngine {
 
   private handshakeFrame(body: Buffer, more: boolean, command: boolean): void {
     const m = this.mechanism
-    if (!m) {
+    if (this.sniffing) {
+      this.sniffing = false
+      if (command) this.applyStep(m!.start())
+      else {
+        this.bare = true
+        this.send(encodeZwsFrame(this.identity, ZWS_FINAL))
+      }
+      if (this.state !== State.Handshake) return
+    }
+    if (this.bare) {
       // RFC 45 "No Mechanism" BNF: identity = message-last. No socket type is announced, so none is
       // checked (libzmq's ws engine checks none either).
       if (command || more) throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "first ZWS2.0 message must be a single-frame routing id")
@@ -160,7 +180,7 @@ export class ZwsEngine implements PipeEngine {
     // RFC 45 "Mechanisms" BNF: handshake = 1*command; a message before it is done is a violation.
     if (!command) throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "message received before the handshake completed")
     if (this.forgetZap) throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "command while the ZAP handler decides")
-    this.applyStep(m.onCommand(m.parseCommand?.(body) ?? decodeCommand(body)))
+    this.applyStep(m!.onCommand(m!.parseCommand?.(body) ?? decodeCommand(body)))
   }
 
   /** A mechanism step: commands to send, a ZAP request, a failure, or the end of the handshake. */

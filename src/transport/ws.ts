@@ -115,6 +115,7 @@ export class NodeWsTransport implements MessageTransport {
     private readonly ws: WebSocket,
     readonly protocol: string,
     readonly remoteAddress: string,
+    readonly client: boolean,
   ) {
     ws.binaryType = "nodebuffer"
     ws.on("message", (data: Buffer, isBinary: boolean) => {
@@ -279,7 +280,7 @@ export class WsListener {
     ;(sock as NetSocket).unref?.()
     this.wss.handleUpgrade(req, sock, head, (ws) => {
       if (this.closed) return void ws.terminate()
-      const t = new NodeWsTransport(ws, chosen, req.socket.remoteAddress ?? "")
+      const t = new NodeWsTransport(ws, chosen, req.socket.remoteAddress ?? "", false)
       this.connections.add(t)
       ws.once("close", () => this.connections.delete(t))
       this.host.wsAccepted(t, this)
@@ -389,6 +390,12 @@ export interface WsConnectHost extends ConnecterHost {
  */
 export class WsConnecter extends Connecter {
   private ws: WebSocket | undefined
+  /**
+   * Set when a server refused our offer with 400 while it included "ZWS2.0" after "ZWS2.0/NULL":
+   * a server on `ws` 8 (jszmq's, for one) refuses the whole header for its "/" (see the file's
+   * doc), so the next attempts offer "ZWS2.0" alone, which RFC 45 says every implementation speaks.
+   */
+  private bareOnly = false
   private readonly tls: { ca?: string[] | Buffer; servername?: string }
 
   constructor(
@@ -414,7 +421,8 @@ export class WsConnecter extends Connecter {
     this.timer = undefined
     if (this.stopped) return
     const ep = this.wsEp
-    const protocols = this.offer(this.hostOf.wsMechanism())
+    const offered = this.offer(this.hostOf.wsMechanism())
+    const protocols = this.bareOnly && offered.includes("ZWS2.0") ? (["ZWS2.0"] as ZwsProtocol[]) : offered
     const host = ep.host.includes(":") ? `[${ep.host}]` : ep.host
     const url = `${ep.transport}://${host}:${ep.port}${ep.path}`
     const t = this.timingOf()
@@ -447,6 +455,10 @@ export class WsConnecter extends Connecter {
       this.hostOf.connectEvent("close", this.eventAddress)
       this.retry()
     }
+    ws.on("unexpected-response", (_req, res: IncomingMessage) => {
+      if (res.statusCode === 400 && protocols.length > 1 && protocols.includes("ZWS2.0")) this.bareOnly = true
+      failed()
+    })
     ws.once("error", failed)
     ws.once("close", failed)
     ws.once("open", () => {
@@ -460,7 +472,7 @@ export class WsConnecter extends Connecter {
       const sock = (ws as unknown as { _socket?: NetSocket })._socket
       sock?.unref()
       this.hostOf.connectEvent("connect", this.eventAddress)
-      const transport = new NodeWsTransport(ws, chosen, sock?.remoteAddress ?? "")
+      const transport = new NodeWsTransport(ws, chosen, sock?.remoteAddress ?? "", true)
       // The socket tells a message transport from a byte stream (isMessageTransport).
       this.hostOf.connected(transport as unknown as NetSocket, this)
     })
