@@ -236,10 +236,10 @@ describe("ws:// Node <-> Node", () => {
     const peer = await rawZws(pull.lastEndpoint!, "ZWS2.0/NULL")
     peer.ws.send(zf(2, readyBody("PUSH")))
     await until(() => events.some((e) => e.type === "handshake"))
-    // A frame of 1001 octets plus flag is fine for the engine's check only after buffering; here the
-    // header alone declares 10 MB and the body is never sent: only a limit in the WebSocket
-    // receiver can refuse it.
-    const header = Buffer.from([0x82, 0x80 | 127, 0, 0, 0, 0, 0, 0x98, 0x96, 0x80, 1, 2, 3, 4])
+    // The header alone declares a 5000-octet message (over 1 + 1000, under the 64 KiB handshake
+    // limit) and its body is never sent: only the limit in the WebSocket receiver, raised from the
+    // handshake's to 1 + maxMessageSize, can refuse it, from the header.
+    const header = Buffer.from([0x82, 0x80 | 126, 0x13, 0x88, 1, 2, 3, 4])
     ;(peer.ws as unknown as { _socket: import("node:net").Socket })._socket.write(header)
     expect(await within(peer.closed, 3000, "close after an oversized header")).toBe(1009)
     expect(pull.statistics.protocolErrors).toBe(1)
