@@ -29,6 +29,7 @@ export { curveKeyPair, curvePublicKey, type CurveKeyPair } from "./mechanisms/cu
 export { z85Encode, z85Decode } from "./mechanisms/z85.js"
 export type { SocketOptions, DealerOptions, RequestOptions, RouterOptions, ContextOptions } from "./options.js"
 export { Context, context } from "./context.js"
+export type { BindOptions, WebServer } from "./transport/ws.js"
 
 /**
  * The libzmq version whose behaviour zmtp follows, in zeromq.js's `version` format: code that gates

@@ -146,6 +146,26 @@ export interface SocketOptions {
    * fails the attempt ("close", then "connect:retry"). Default null.
    */
   socksProxy: string | Buffer | null
+  /**
+   * ZMQ_WSS_CERT_PEM: the certificate chain (PEM) a `wss://` bind presents, read at bind. Needs
+   * wssKeyPem. Unused for a bind on an https.Server given to bind() (it has its own). Default null.
+   */
+  wssCertPem: string | Buffer | null
+  /** ZMQ_WSS_KEY_PEM: the private key (PEM) of wssCertPem, read at bind. Default null. */
+  wssKeyPem: string | Buffer | null
+  /**
+   * ZMQ_WSS_TRUST_PEM: certificate authorities (PEM) a `wss://` connect trusts, read at connect().
+   * When set, only these are trusted unless wssTrustSystem is true; when null, Node's bundled root
+   * authorities are (libzmq trusts none then). Default null.
+   */
+  wssTrustPem: string | Buffer | null
+  /**
+   * ZMQ_WSS_HOSTNAME: the name a `wss://` connect sends (SNI) and checks the server's certificate
+   * against, read at connect(); null uses the endpoint's host. Default null.
+   */
+  wssHostname: string | Buffer | null
+  /** ZMQ_WSS_TRUST_SYSTEM: with wssTrustPem set, trust the system's root authorities too. Default false. */
+  wssTrustSystem: boolean
   /** ZMQ_BINDTODEVICE: network interface to bind to (at most 16 octets). Refused (EINVAL) unless null: Node cannot set SO_BINDTODEVICE. Default null. */
   interface: string | Buffer | null
   /**
@@ -320,6 +340,13 @@ export const optionTable = {
   vmciBufferMinSize: { id: 86, type: "uint64", default: 0n },
   vmciBufferMaxSize: { id: 87, type: "uint64", default: 0n },
   vmciConnectTimeout: { id: 88, type: "int32", default: -1 },
+  // The draft options of libzmq's ws transport (zmq_draft.h); zeromq.js's libzmq, built without
+  // wss, answers EINVAL to them.
+  wssKeyPem: { id: 103, type: "string", default: null, valid: octets(0x7fffffff, true) },
+  wssCertPem: { id: 104, type: "string", default: null, valid: octets(0x7fffffff, true) },
+  wssTrustPem: { id: 105, type: "string", default: null, valid: octets(0x7fffffff, true) },
+  wssHostname: { id: 106, type: "string", default: null, valid: octets(255, true) },
+  wssTrustSystem: { id: 107, type: "bool", default: false },
   interface: { id: 92, type: "string", default: null, valid: octets(16, true), refuse: (v: Buffer | null) => v !== null },
   zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any" },
   loopbackFastPath: { id: 94, type: "bool", default: false, relaxed: "any" },

@@ -10,6 +10,7 @@ import { zerr } from "../errors.js"
 import type { Message } from "./message.js"
 import { SocketBase } from "./socket-base.js"
 import { expectArgs } from "./socket-options.js"
+import type { BindOptions } from "../transport/ws.js"
 
 function checkAddress(address: unknown): void {
   if (typeof address !== "string") throw new TypeError("Address must be a string")
@@ -22,13 +23,18 @@ export abstract class SocketApi extends SocketBase {
     return false
   }
 
-  /** Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`, `inproc://name`). */
-  override bind(address: string): Promise<void> {
+  /**
+   * Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`, `inproc://name`,
+   * `ws://127.0.0.1:8080/zmq`). A ws or wss endpoint takes options: `{ server }` binds its path on
+   * an application's http.Server or https.Server (one port for a page and its sockets).
+   */
+  override bind(address: string, options?: BindOptions): Promise<void> {
     checkAddress(address)
-    expectArgs(arguments.length, 1)
+    // zeromq.js's bind takes one argument; the options are zmtp's, for WebSocket endpoints only.
+    expectArgs(arguments.length, /^wss?:\/\//.test(address) ? 2 : 1)
     // In flight, the socket is what zeromq.js calls blocked: options set now warn.
     this.blockingCalls++
-    return super.bind(address).then(
+    return super.bind(address, options).then(
       () => {
         this.blockingCalls--
       },

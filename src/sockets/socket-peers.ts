@@ -8,6 +8,9 @@ import { Buffer } from "node:buffer"
 import type { Socket as NetSocket } from "node:net"
 import type { Metadata } from "../codec/command.js"
 import { Engine, type EngineHost } from "../engine/engine.js"
+import { isMessageTransport, type MessageTransport } from "../engine/message-transport.js"
+import { ZwsEngine } from "../engine/zws-engine.js"
+import { offeredProtocols, protocolMechanism } from "../codec/zws.js"
 import { RawEngine } from "../engine/raw-engine.js"
 import { blockedError, ZmtpError, zerr } from "../errors.js"
 import type { SocketEvent } from "../events.js"
@@ -19,6 +22,7 @@ import { Pipe, type PipeOwner } from "../pipe/pipe.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
 import { checkUri, findBound, parseEndpoint, systemErrorCode } from "../transport/endpoint.js"
 import { Listener } from "../transport/listener.js"
+import { parseWsEndpoint, WsConnecter, WsListener, type BindOptions } from "../transport/ws.js"
 import { SocketOptionsBase } from "./socket-options.js"
 
 /** Per-socket counters, cheap to keep and readable at any time. */
@@ -35,6 +39,9 @@ export interface SocketStatistics {
   protocolErrors: number
 }
 
+/** An engine of any transport: ZMTP over a stream, raw (STREAM), or ZWS over WebSocket. */
+type AnyEngine = Engine | RawEngine | ZwsEngine
+
 export abstract class PeerSocket extends SocketOptionsBase implements EngineHost, ConnecterHost, PipeOwner {
   /**
    * True for a type that answers each message on the connection it came in on (REP): its engines
@@ -50,8 +57,8 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   protected readonly pipes = new Set<Pipe>()
   private readonly listeners = new Map<string, Listener>()
   private readonly connecters = new Map<string, { connecter: Connecter; pipe: Pipe | undefined; routingId: string | null }>()
-  private readonly engines = new Set<Engine | RawEngine>()
-  private readonly engineOrigin = new Map<Engine | RawEngine, Listener | Connecter>()
+  private readonly engines = new Set<AnyEngine>()
+  private readonly engineOrigin = new Map<AnyEngine, Listener | Connecter>()
   /**
    * STREAM: ZMQ_STREAM_NOTIFY as it was when each endpoint was bound or connected. libzmq's
    * listener and session copy the socket's options then, so a later change applies to the next
@@ -66,7 +73,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private blocked = false
   private closeRequested = false
   /** Engines closed on our own initiative (unbind, disconnect): libzmq reports no event for them. */
-  private readonly silenced = new WeakSet<Engine | RawEngine>()
+  private readonly silenced = new WeakSet<AnyEngine>()
   /** When a lingering close gives up (ms since the epoch); unused while linger is -1. */
   private lingerDeadline = 0
   private lingerTimer: NodeJS.Timeout | undefined
@@ -85,21 +92,24 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   /**
    * Binds to an endpoint (`tcp://127.0.0.1:*`, `ipc:///tmp/x.sock`, `ipc://@name`). Rejects with the
    * error zeromq.js gives (EADDRINUSE, EINVAL, EPROTONOSUPPORT ..., with `address`); with EBUSY while
-   * another bind or unbind is in flight.
+   * another bind or unbind is in flight. A `ws://` or `wss://` endpoint may be bound on an
+   * application's http.Server or https.Server (`options.server`), see {@link BindOptions}.
    */
-  async bind(address: string): Promise<void> {
+  async bind(address: string, options?: BindOptions): Promise<void> {
     this.assertOpen()
     this.block()
     try {
-      await this.bindNow(address)
+      await this.bindNow(address, options)
     } finally {
       this.unblock()
     }
   }
 
-  private async bindNow(address: string): Promise<void> {
+  private async bindNow(address: string, options: BindOptions | undefined): Promise<void> {
     // A malformed URI or a transport zmtp lacks: libzmq refuses these before any monitor event.
-    checkUri(address)
+    const scheme = checkUri(address)
+    if (scheme === "ws" || scheme === "wss") return this.bindWs(address, options)
+    if (options?.server !== undefined) throw zerr("EINVAL", "a server can be given for ws:// and wss:// endpoints only", address)
     if (address.startsWith("inproc://")) return this.bindInproc(address)
     const notify = this.opts.notify as boolean
     let ep
@@ -143,6 +153,40 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   private bindFailed(address: string, e: ZmtpError, opened: boolean): void {
     if (opened) this.event(address.startsWith("ipc://") ? { type: "close", address } : { type: "close" })
     this.event({ type: "bind:error", address: address.slice(address.indexOf("://") + 3), error: zerr(e.code, e.detail) })
+  }
+
+  /** ws and wss bind (RFC 45): a server of its own, or a path on the application's (transport/ws.ts). */
+  private async bindWs(address: string, options: BindOptions | undefined): Promise<void> {
+    let l: WsListener
+    try {
+      const ep = parseWsEndpoint(address, true)
+      l = await WsListener.open(
+        ep,
+        address,
+        { backlog: this.backlog, ipv6: this.ipv6, wssCertPem: this.opts.wssCertPem as Buffer | null, wssKeyPem: this.opts.wssKeyPem as Buffer | null },
+        {
+          wsMechanism: () => this.security.mechanism,
+          wsAccepted: (t, listener) => this.accepted(t as unknown as NetSocket, listener as unknown as Listener),
+          wsRefused: (listener, offered) =>
+            this.event({
+              type: "handshake:error:protocol",
+              address: listener.address,
+              error: new ZmtpError("ERR_ZMTP_MECHANISM_MISMATCH", `no ZWS subprotocol of ours offered (${offered ?? "none"})`),
+            }),
+        },
+        options?.server,
+      )
+    } catch (e) {
+      this.bindFailed(address, e as ZmtpError, false)
+      throw e
+    }
+    if (this.isClosed) {
+      l.close(true)
+      throw zerr("EBADF")
+    }
+    this.listeners.set(l.address, l as unknown as Listener)
+    this.lastEndpointValue = l.address
+    this.event({ type: "bind", address: l.address })
   }
 
   /** inproc bind: immediate, in this process's name table (src/transport/inproc.ts). */
@@ -224,14 +268,27 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     // throws must not leave ZMQ_CONNECT_ROUTING_ID set for the next one). Nothing below registers
     // anything before the last check has passed.
     const routingId = this.takeConnectRoutingId(options?.routingId)
-    const inproc = checkUri(address) === "inproc"
-    const ep = inproc ? undefined : parseEndpoint(address, false)
+    const scheme = checkUri(address)
+    const inproc = scheme === "inproc"
+    const ws = scheme === "ws" || scheme === "wss" ? parseWsEndpoint(address, false) : undefined
+    const ep = inproc || ws ? undefined : parseEndpoint(address, false)
     const existing = this.connecters.get(address)
     if (existing?.connecter.active) return
     // A connection the application ended (STREAM's [id, ""]) leaves its endpoint known but stopped;
     // connecting to it again makes a new connection, as in libzmq.
     if (existing) this.connecters.delete(address)
-    const c = ep ? new Connecter(ep, address, () => this, this) : new InprocConnecter(address, () => this, this)
+    const c = ws
+      ? new WsConnecter(
+          ws,
+          address,
+          () => this,
+          { connected: (s, cn) => this.connected(s, cn), connectEvent: (t, a, i) => this.connectEvent(t, a, i), wsMechanism: () => this.security.mechanism },
+          { wssTrustPem: this.opts.wssTrustPem as Buffer | null, wssTrustSystem: this.opts.wssTrustSystem as boolean, wssHostname: this.opts.wssHostname as Buffer | null },
+          offeredProtocols,
+        )
+      : ep
+        ? new Connecter(ep, address, () => this, this)
+        : new InprocConnecter(address, () => this, this)
     if (this.rawConnections) this.rawNotify.set(c, this.opts.notify as boolean)
     const entry = { connecter: c, pipe: undefined as Pipe | undefined, routingId }
     this.connecters.set(address, entry)
@@ -296,6 +353,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   private startEngine(sock: NetSocket, origin: Listener | Connecter, address: string): void {
+    if (isMessageTransport(sock)) return this.startZwsEngine(sock, origin, address)
     if (this.rawConnections) {
       // No greeting, no mechanism: the connection is attached to its pipe at once. libzmq's inproc
       // joins pipes without an engine, so nothing announces an inproc peer there; nor here.
@@ -345,8 +403,57 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     this.engineOrigin.set(engine, origin)
   }
 
+  /**
+   * A WebSocket connection (RFC 45): its subprotocol chose the mechanism, or none ("ZWS2.0"). STREAM
+   * has no ZWS form (libzmq's ws transport carries ZMTP sockets only): its connection is dropped.
+   */
+  private startZwsEngine(t: MessageTransport, origin: Listener | Connecter, address: string): void {
+    const wanted = protocolMechanism(t.protocol)
+    const identity = (this.opts.routingId as Buffer | null) ?? Buffer.alloc(0)
+    let mechanism
+    try {
+      if (this.rawConnections) throw zerr("EPROTONOSUPPORT", "STREAM sockets have no ZWS form")
+      if (wanted !== undefined) {
+        const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
+        if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") props.push(["Identity", identity])
+        mechanism = this.security.create(props, {
+          domain: this.security.zapDomain,
+          address: t.remoteAddress,
+          identity,
+          enforceDomain: this.opts.zapEnforceDomain as boolean,
+        })
+        // The subprotocol was chosen for the options at the upgrade; they cannot have changed since.
+        if (mechanism.name !== wanted) throw new ZmtpError("ERR_ZMTP_MECHANISM_MISMATCH", `subprotocol ${t.protocol} does not match ${mechanism.name}`)
+      }
+    } catch (e) {
+      t.terminate()
+      this.event({ type: "handshake:error:other", address, error: e as ZmtpError })
+      return
+    }
+    const engine = new ZwsEngine(
+      t,
+      mechanism,
+      {
+        zap: zapRequest,
+        socketType: this.typeName,
+        maxMessageSize: this.maxMessageSize,
+        handshakeInterval: this.handshakeInterval,
+        heartbeatInterval: this.heartbeatInterval,
+        heartbeatTimeout: this.heartbeatTimeout,
+        heartbeatTimeToLive: this.heartbeatTimeToLive,
+        holdInputWhileOutputBlocked: this.answersEachMessage,
+      },
+      this,
+      address,
+      identity,
+    )
+    this.engines.add(engine)
+    this.engineOrigin.set(engine, origin)
+    engine.start()
+  }
+
   /** EngineHost: the peer completed its handshake. */
-  engineReady(engine: Engine | RawEngine, peer: Metadata): Pipe | ZmtpError {
+  engineReady(engine: AnyEngine, peer: Metadata): Pipe | ZmtpError {
     const origin = this.engineOrigin.get(engine)
     if (!origin || (this.isClosed && !this.lingersFor(engine))) return zerr("EBADF")
     let pipe: Pipe
@@ -373,7 +480,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     }
     pipe.handshaken = true
     // A raw connection has no handshake, and libzmq reports none for it.
-    if (!this.isClosed && engine instanceof Engine) this.event({ type: "handshake", address: engine.address })
+    if (!this.isClosed && !(engine instanceof RawEngine)) this.event({ type: "handshake", address: engine.address })
     if (this.isClosed) {
       // A lingering connecter got through (or a listener of that event closed the socket): write
       // the queue out, then end the connection.
@@ -385,7 +492,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   /** EngineHost: the connection is gone. */
-  engineClosed(engine: Engine | RawEngine, error: ZmtpError | undefined, handshaken: boolean): void {
+  engineClosed(engine: AnyEngine, error: ZmtpError | undefined, handshaken: boolean): void {
     this.engines.delete(engine)
     const origin = this.engineOrigin.get(engine)
     this.engineOrigin.delete(engine)
@@ -478,7 +585,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   protected dropPeer(p: Pipe): void {
     const e = p.engine
     this.removePipe(p)
-    if (e instanceof Engine || e instanceof RawEngine) e.close(undefined)
+    if (e instanceof Engine || e instanceof RawEngine || e instanceof ZwsEngine) e.close(undefined)
   }
 
   /**
@@ -490,7 +597,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   protected endPeer(p: Pipe): void {
     for (const entry of this.connecters.values()) if (entry.pipe === p) entry.connecter.stop()
     const e = p.engine
-    if (e instanceof Engine || e instanceof RawEngine) {
+    if (e instanceof Engine || e instanceof RawEngine || e instanceof ZwsEngine) {
       this.silenced.add(e)
       e.finish(-1)
     } else this.removePipe(p)
@@ -553,7 +660,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   }
 
   /** True if a closed socket still waits on this engine's connecter to deliver a queue. */
-  private lingersFor(e: Engine | RawEngine): boolean {
+  private lingersFor(e: AnyEngine): boolean {
     const origin = this.engineOrigin.get(e)
     return origin instanceof Connecter && this.connecters.get(origin.address)?.connecter === origin
   }

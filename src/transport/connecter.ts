@@ -28,10 +28,10 @@ export interface ConnecterHost {
 }
 
 export class Connecter {
-  private timer: NodeJS.Timeout | undefined
+  protected timer: NodeJS.Timeout | undefined
   private pending: NetSocket | undefined
-  private current = -1
-  private stopped = false
+  protected current = -1
+  protected stopped = false
   /** Bumped by stop(): a host name lookup that answers after it is ignored. */
   private generation = 0
   /** True while a host name is being looked up for the next attempt. */
@@ -70,7 +70,7 @@ export class Connecter {
     this.attempt()
   }
 
-  private attempt(): void {
+  protected attempt(): void {
     this.timer = undefined
     if (this.stopped) return
     const ep = this.ep

@@ -32,7 +32,7 @@ const MAX_IPC_PATH = 107
  * Transports libzmq knows that zmtp does not carry. libzmq refuses those it was built without with
  * EPROTONOSUPPORT, and `udp` (RADIO/DISH only) with ENOCOMPATPROTO for every socket type zmtp has.
  */
-const OTHER_TRANSPORTS = new Set(["pgm", "epgm", "norm", "tipc", "vmci", "ws", "wss"])
+const OTHER_TRANSPORTS = new Set(["pgm", "epgm", "norm", "tipc", "vmci"])
 
 /**
  * The checks libzmq's zmq_bind / zmq_connect / zmq_unbind make on the URI before any transport
@@ -44,7 +44,7 @@ export function checkUri(address: string): string {
   const sep = address.indexOf("://")
   if (sep <= 0 || sep + 3 === address.length) throw zerr("EINVAL", `malformed endpoint ${JSON.stringify(address)}`, address)
   const transport = address.slice(0, sep)
-  if (transport === "tcp" || transport === "ipc" || transport === "inproc") return transport
+  if (transport === "tcp" || transport === "ipc" || transport === "inproc" || transport === "ws" || transport === "wss") return transport
   if (transport === "udp") throw zerr("ENOCOMPATPROTO", "transport \"udp\" is not supported: it is for RADIO and DISH sockets, which zmtp does not have", address)
   const what = OTHER_TRANSPORTS.has(transport) ? "is a libzmq transport zmtp does not carry" : "is not a ZeroMQ transport"
   throw zerr("EPROTONOSUPPORT", `transport ${JSON.stringify(transport)} ${what}`, address)
