@@ -322,7 +322,7 @@ function coverage(tests) {
 // README table
 
 const fmtMin = (ms) => (ms == null ? "–" : ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`)
-const fmtCounts = (obj) => Object.entries(obj).map(([k, n]) => (n ? `${k} ${n}` : `~~${k}~~ 0`)).join(", ")
+const fmtCounts = (obj) => Object.entries(obj).map(([k, n]) => `${k} ${n}`).join(", ")
 
 function zmqCell(z) {
   if (!z) return "not probed"
