@@ -182,6 +182,9 @@ async function vitestLeg(rt, { files, env = {}, vitestArgs, record = true, label
     const [rc, ra] = rt.exec(VITEST, ["run", ...vitestArgs, "--reporter=default", "--reporter=json", `--outputFile=${reportFile}`, ...files])
     const ran = await run(rc, ra, { env: legEnv, echo: process.env.ZMTP_RUNTIMES_ECHO === "1" })
     const out = stripAnsi(ran.stdout + ran.stderr)
+    // The whole output stays in .runtimes/logs/ for whoever reads a failed leg.
+    mkdirSync(join(CACHE, "logs"), { recursive: true })
+    writeFileSync(join(CACHE, "logs", `${label.replace(/[^\w.-]+/g, "_")}.log`), out)
     if (ran.timedOut) problems.push(`vitest run killed after ${LEG_TIMEOUT_MS / 60_000} min`)
     if (ran.code !== 0) problems.push(`vitest run exited ${ran.code ?? ran.signal}`)
     for (const m of out.matchAll(/panic\([^)]*\): .*/g)) problems.push(`runtime panic: ${m[0]}`)
