@@ -73,9 +73,9 @@ export class RawPeer {
     )
   }
 
-  /** The n-th command, once it has arrived. */
-  async command(n: number): Promise<Command> {
-    await this.until(() => this.commands.length > n || this.closed, 3000, `command ${n}`)
+  /** The n-th command, once it has arrived (within `ms`). */
+  async command(n: number, ms = 3000): Promise<Command> {
+    await this.until(() => this.commands.length > n || this.closed, ms, `command ${n}`)
     if (this.commands.length <= n) throw new Error(`connection closed before command ${n}`)
     return this.commands[n]!
   }
