@@ -6,6 +6,7 @@
  */
 import { Buffer } from "node:buffer"
 import { blockedError, zerr } from "../errors.js"
+import { IO_TURN_WAITS, ioTurn } from "../event-loop.js"
 import type { Pipe } from "../pipe/pipe.js"
 import { Queue } from "../pipe/queue.js"
 import { hold, release } from "../lifetime.js"
@@ -229,8 +230,8 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
    * XSUB, a ROUTER without `mandatory`): that send resolves, as libzmq's does, but a caller that
    * awaits it in a tight loop would never give the event loop the turn in which the full queue
    * drains, and every later message would be dropped too. So a send that dropped resolves after a
-   * turn of the event loop (setImmediate), at most once a millisecond: a peer that never reads
-   * costs the sender a turn a millisecond, not one a message.
+   * turn of the event loop in which sockets are read (ioTurn), at most once a millisecond: a peer
+   * that never reads costs the sender a turn a millisecond, not one a message.
    */
   protected droppedAtHwm = false
   /**
@@ -258,7 +259,7 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
       const now = performance.now()
       if (now - this.lastTurn < DROP_TURN_MS) return RESOLVED
       this.lastTurn = now
-      return new Promise<void>((resolve) => setImmediate(resolve))
+      return IO_TURN_WAITS ? ioTurn().then(() => this.turnTaken(false)) : ioTurn()
     }
     // A drop has its own clock: a queue that just filled gets its turn to drain at once, even
     // right after a periodic yield.
@@ -266,7 +267,19 @@ export abstract class SocketBase extends PeerSocket implements AsyncIterable<Buf
     if (now - this.lastDropTurn < DROP_TURN_MS) return RESOLVED
     this.lastDropTurn = now
     this.lastTurn = now
-    return new Promise<void>((resolve) => setImmediate(resolve))
+    return IO_TURN_WAITS ? ioTurn().then(() => this.turnTaken(true)) : ioTurn()
+  }
+
+  /**
+   * Where the turn itself waits (a timer, under Deno: see IO_TURN_WAITS), the millisecond between
+   * turns counts from the turn's end: counted from its start, a turn of 1 to 2.5 ms would be taken on
+   * every send, and a sender that keeps dropping would send one message a turn. Elsewhere it counts
+   * from the start, so that the I/O the turn ran (other sockets' reads) is part of the millisecond.
+   */
+  private turnTaken(dropped: boolean): void {
+    const now = performance.now()
+    this.lastTurn = now
+    if (dropped) this.lastDropTurn = now
   }
 
   private expireSend(p: PendingSend): void {

@@ -3,7 +3,7 @@
  */
 import { Buffer } from "node:buffer"
 import { randomBytes } from "node:crypto"
-import { linkSync, lstatSync, renameSync, statSync, unlinkSync, type BigIntStats } from "node:fs"
+import { accessSync, constants, linkSync, lstatSync, renameSync, statSync, unlinkSync, type BigIntStats } from "node:fs"
 import { dirname, join } from "node:path"
 import { createServer, type Server, type Socket as NetSocket } from "node:net"
 import { zerr, type ZmtpError } from "../errors.js"
@@ -158,17 +158,26 @@ export type { ZmtpError }
 /**
  * libuv turns ENOENT from a Unix socket bind into EACCES ("for compatibility with Windows",
  * uv_pipe_bind), so EACCES alone does not tell a missing directory (libzmq: ENOENT) from a real
- * permission problem (libzmq: EACCES). The directory says which it was.
+ * permission problem (libzmq: EACCES). The directory says which it was: missing, not a directory,
+ * or one we may create files in, where the kernel's error was ENOENT (a directory such as /proc that
+ * takes no socket files, even from root: pyzmq reports ENOENT there). Bun and Deno report the
+ * kernel's error as it is.
  */
 function pipeBindError(e: NodeJS.ErrnoException, path: string): NodeJS.ErrnoException {
   if (e.code !== "EACCES" || path.startsWith("\0")) return e
+  const dir = dirname(path)
   try {
-    if (!statSync(dirname(path)).isDirectory()) return Object.assign(new Error(`${dirname(path)} is not a directory`), { code: "ENOTDIR" })
-    return e
+    if (!statSync(dir).isDirectory()) return Object.assign(new Error(`${dir} is not a directory`), { code: "ENOTDIR" })
   } catch (s) {
     const code = (s as NodeJS.ErrnoException).code
     return code === "ENOENT" || code === "ENOTDIR" ? (s as NodeJS.ErrnoException) : e
   }
+  try {
+    accessSync(dir, constants.W_OK | constants.X_OK)
+  } catch {
+    return e
+  }
+  return Object.assign(new Error(`${path}: no such file or directory`), { code: "ENOENT" })
 }
 
 /**

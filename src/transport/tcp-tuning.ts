@@ -43,8 +43,15 @@ export function bindAddress(host: string, ipv6: boolean): string {
  * Resolves a host name as libzmq's ip_resolver does: IPv4 addresses only without ipv6; with it IPv6
  * ones, IPv4 addresses coming back IPv4-mapped (AI_V4MAPPED) for a host that has no IPv6 address.
  * A literal is returned as {@link bindAddress} gives it.
+ *
+ * The mapping is done here when the resolver did not: Deno 2.9's dns.lookup ignores the V4MAPPED
+ * hint, so a name with only an IPv4 address (`localhost` in many /etc/hosts) failed with ENOTFOUND.
  */
 export function resolveHost(host: string, ipv6: boolean, cb: (err: NodeJS.ErrnoException | null, address: string) => void): void {
   if (host === "" || isIP(host) !== 0) return cb(null, bindAddress(host, ipv6))
-  lookup(host, ipv6 ? { family: 6, hints: V4MAPPED } : { family: 4 }, (err, address) => cb(err, address))
+  if (!ipv6) return lookup(host, { family: 4 }, (err, address) => cb(err, address))
+  lookup(host, { family: 6, hints: V4MAPPED }, (err, address) => {
+    if (!err || (err.code !== "ENOTFOUND" && err.code !== "ENODATA")) return cb(err, address)
+    lookup(host, { family: 4 }, (err4, address4) => (err4 ? cb(err, "") : cb(null, `::ffff:${address4}`)))
+  })
 }

@@ -93,6 +93,21 @@ export async function bindLibzmqZap(handler: { bind(ep: string): Promise<void> }
   }
 }
 
+/**
+ * The memory the process holds in JavaScript objects and Buffers, in octets, counted once on every
+ * runtime (scratch/probe-memory-accounting.mjs measured how each counts 200 held 64 KiB Buffers):
+ * Node counts Buffers in `arrayBuffers` and not in `heapUsed`; Bun (JavaScriptCore) counts their
+ * octets in `heapUsed`, and again in `arrayBuffers` for a Buffer that is a view (heapUsed +
+ * arrayBuffers read 26.3 MiB for 12.5 MiB); Deno counts them in `external` only (`arrayBuffers`
+ * stayed 0).
+ */
+export function heldMemory(): number {
+  const m = process.memoryUsage()
+  if (typeof process.versions.bun === "string") return m.heapUsed
+  if ("Deno" in globalThis) return m.heapUsed + m.external
+  return m.heapUsed + m.arrayBuffers
+}
+
 /** A garbage collector (for memory ceilings): global.gc if the process has one, Bun's under Bun, else V8's, exposed at run time. */
 export function getGc(): () => void {
   const g = (globalThis as { gc?: () => void }).gc

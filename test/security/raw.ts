@@ -7,6 +7,7 @@ import { connect, createServer, type Server, type Socket } from "node:net"
 import { decodeCommand, type Command } from "../../src/codec/command.js"
 import { FrameDecoder } from "../../src/codec/frame-decoder.js"
 import { encodeGreeting } from "../../src/codec/greeting.js"
+import { ioTurn } from "../../src/event-loop.js"
 import { within } from "../helpers.js"
 
 export class RawPeer {
@@ -72,9 +73,9 @@ export class RawPeer {
     )
   }
 
-  /** The n-th command, once it has arrived. */
-  async command(n: number): Promise<Command> {
-    await this.until(() => this.commands.length > n || this.closed, 3000, `command ${n}`)
+  /** The n-th command, once it has arrived (within `ms`). */
+  async command(n: number, ms = 3000): Promise<Command> {
+    await this.until(() => this.commands.length > n || this.closed, ms, `command ${n}`)
     if (this.commands.length <= n) throw new Error(`connection closed before command ${n}`)
     return this.commands[n]!
   }
@@ -108,9 +109,10 @@ export class RawPeer {
       })
       if (r !== "ok") return { pushed, outcome: r === "closed" || this.closed ? "closed" : "stalled" }
       pushed += chunk.length
-      // One chunk per event-loop turn: a peer in this process must not starve the other side's reads
-      // (a write the kernel takes completes without a turn of the loop).
-      await new Promise<void>((resolve) => setImmediate(resolve))
+      // One chunk per event-loop turn in which sockets are read: a peer in this process must not
+      // starve the other side's reads, nor its own of the close (a write the kernel takes completes
+      // without a turn of the loop). Under Deno a setImmediate is no such turn (see ioTurn).
+      await ioTurn()
     }
     return { pushed, outcome: "cap" }
   }
