@@ -8,7 +8,7 @@
  *   node_modules/.bin/deno run -A node_modules/vitest/vitest.mjs run test/review/review18.test.ts
  */
 import { execFile, spawn } from "node:child_process"
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
@@ -134,4 +134,53 @@ describe("the runtime matrix fails a leg in which the claimed interop never ran 
     const summary = r.out.split("\n").find((l) => /^\[test-runtimes\] bun: (passed|failed)/.test(l))
     expect({ code: r.code, summary }).toMatchObject({ code: 1 })
   }, 300_000)
+})
+
+describe("zmtp under Deno with narrow permissions, as Deno users run programs (review18/p14-deno-perms.sh, p15-*.mjs)", () => {
+  const deno = join(root, "node_modules/.bin/deno")
+  const script = (name: string, body: string): string => {
+    const f = join(work, name)
+    writeFileSync(f, `import { Request, Reply, Pull } from ${JSON.stringify(pathToFileURL(join(pkgDir, "dist/index.js")).href)}\n${body}`)
+    return f
+  }
+  // Reading the program's own files (the package and its dependencies) is granted, as a Deno user
+  // grants --allow-read on a project; nothing else unless the test says so.
+  const code = () => `--allow-read=${[work, join(root, "node_modules"), realpathSync(join(root, "node_modules"))].join(",")}`
+  const denoRun = (perms: string[], file: string) =>
+    new Promise<{ code: number | null; out: string }>((done) =>
+      execFile(deno, ["run", ...perms, file], { cwd: work, env: { ...process.env, NO_COLOR: "1" }, timeout: 30_000 }, (err, stdout, stderr) =>
+        done({ code: err ? ((err as { code?: unknown }).code as number) ?? null : 0, out: (stdout + stderr).split("\n").filter((l) => !/^\s+at /.test(l)).join("\n") }),
+      ),
+    )
+  const reqrep = (ep: string): string => `
+try {
+  const rep = new Reply({ linger: 0 }); await rep.bind(${JSON.stringify(ep)})
+  const req = new Request({ linger: 0, receiveTimeout: 3000 }); req.connect(rep.lastEndpoint)
+  await req.send("ping"); const [q] = await rep.receive(); await rep.send(q + " pong")
+  console.log((await req.receive())[0].toString()); req.close(); rep.close()
+} catch (e) { console.log("rejected:", e.name, e.message) }
+`
+
+  // FAILS: `import "zmtp"` loads ws, which reads process.env.WS_NO_BUFFER_UTIL as it loads, so a
+  // tcp-only program needs --allow-env too: NotCapable "Requires env access to WS_NO_BUFFER_UTIL".
+  it("tcp REQ/REP with --allow-net only", async () => {
+    const r = await denoRun(["--allow-net", code()], script("deno-net-only.mjs", reqrep("tcp://127.0.0.1:*")))
+    expect(r.out.trim()).toBe("ping pong")
+  }, 60_000)
+
+  // FAILS: Deno's net.Server throws NotCapable from a nextTick inside listen() instead of emitting
+  // "error", and zmtp does not turn it into a rejection: the process dies with "Uncaught
+  // NotCapable: Requires net access" and the program's try/catch around bind() never runs.
+  it("without --allow-net, await bind() rejects (the program's catch runs) instead of killing the process", async () => {
+    const r = await denoRun(["--allow-env", code()], script("deno-no-net.mjs", reqrep("tcp://127.0.0.1:*")))
+    expect(r.out).toMatch(/^rejected: /m)
+  }, 60_000)
+
+  // FAILS: NotCapable (write access to the socket path) has no `code`, and bindFailed builds zerr(e.code) from it: the bind rejects
+  // with "TypeError: Cannot read properties of undefined (reading 'startsWith')" from the
+  // ZmtpError constructor, which hides what is missing.
+  it("an ipc bind without --allow-read/--allow-write rejects with an error that says so", async () => {
+    const r = await denoRun(["--allow-net", "--allow-env", code()], script("deno-no-fs.mjs", reqrep(`ipc:///tmp/r18-perm-${process.pid}.sock`)))
+    expect(r.out).toMatch(/^rejected: .*(--allow-read|--allow-write|permission|NotCapable)/im)
+  }, 60_000)
 })
