@@ -124,7 +124,7 @@ describe("the runtime matrix fails a leg in which the claimed interop never ran 
   // "passed: 0 passed, 0 failed, 28 skipped" and exits 0. Issue 18 claims interop against pyzmq
   // on every runtime; .ci/run installs python3-zmq only as root with apt-get and sets no CI=true.
   it.runIf(RUNTIME === "node")("INTEROP_PYTHON without zmq, CI unset: --only bun --files interop/pushpull.test.ts exits non-zero", async () => {
-    const env = { ...process.env, INTEROP_PYTHON: "/bin/false" }
+    const env: NodeJS.ProcessEnv = { ...process.env, INTEROP_PYTHON: "/bin/false" }
     delete env.CI
     const r = await new Promise<{ code: number | null; out: string }>((done) =>
       execFile(process.execPath, [join(root, "scripts/test-runtimes.mjs"), "--only", "bun", "--files", "interop/pushpull.test.ts"], { cwd: root, env, timeout: 300_000 }, (err, stdout) =>
