@@ -20,7 +20,7 @@ import { zapRequest } from "../mechanisms/zap-client.js"
 import { InprocConnecter, InprocListener } from "../transport/inproc.js"
 import { Pipe, type PipeOwner } from "../pipe/pipe.js"
 import { Connecter, type ConnecterHost } from "../transport/connecter.js"
-import { checkUri, findBound, parseEndpoint, systemErrorCode } from "../transport/endpoint.js"
+import { checkUri, findBound, parseEndpoint, systemError, systemErrorCode } from "../transport/endpoint.js"
 import { Listener } from "../transport/listener.js"
 import { parseWsEndpoint, WsConnecter, WsListener, type BindOptions } from "../transport/ws.js"
 import { SocketOptionsBase } from "./socket-options.js"
@@ -129,9 +129,11 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
         // zeromq.js gives it as an errno error (code, errno), as the other error events.
         (error, at) => this.event({ type: "accept:error", address: at, error: zerr(systemErrorCode(error), error.message) }),
       )
-    } catch (e) {
-      // Only a host name that does not resolve fails before a descriptor is opened.
-      this.bindFailed(address, e as ZmtpError, (e as ZmtpError).code !== "ENODEV")
+    } catch (thrown) {
+      const e = systemError(thrown, address)
+      // Only a host name that does not resolve (or a permission Deno refuses) fails before a
+      // descriptor is opened.
+      this.bindFailed(address, e, e.code !== "ENODEV" && e.code !== "EACCES")
       throw e
     }
     if (this.isClosed) {
@@ -150,7 +152,9 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
    * had (with no address for tcp, the endpoint for ipc), then "bind:error" with the address after
    * its scheme (`127.0.0.1:5555`, `/tmp/x.sock`) and an error that has `code` and `errno`.
    */
-  private bindFailed(address: string, e: ZmtpError, opened: boolean): void {
+  private bindFailed(address: string, thrown: unknown, opened: boolean): void {
+    // Whatever a transport threw, even a value without a code (Deno's NotCapable), is reported typed.
+    const e = systemError(thrown)
     if (opened) this.event(address.startsWith("ipc://") ? { type: "close", address } : { type: "close" })
     this.event({ type: "bind:error", address: address.slice(address.indexOf("://") + 3), error: zerr(e.code, e.detail) })
   }

@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer"
 import { connect as netConnect, type Socket as NetSocket } from "node:net"
+import { denoNetDenied, denoPathDenied } from "./deno-permissions.js"
 import { formatEndpoint, type Endpoint } from "./endpoint.js"
 import { SOCKS5_GREETING, socks5Choice, socks5ConnectRequest, socks5Reply, type SocksVerdict } from "./socks5.js"
 import { applyKeepalive, resolveHost, type TcpTuning } from "./tcp-tuning.js"
@@ -56,6 +57,13 @@ export class Connecter {
     // Through a proxy, events name it (`tcp://<proxy>`) whatever happens: libzmq makes each
     // socks_connecter from the option's string.
     this.eventAddress = ep.transport === "tcp" && t.socksProxy !== null ? `tcp://${t.socksProxy}` : address
+    // Under Deno, a connection the program may not open would fail at every attempt, retrying
+    // forever without saying why, and the permission cannot come later (a background attempt
+    // brings no prompt): so connect() throws EACCES at once, as it throws for a bad endpoint.
+    const proxy = ep.transport === "tcp" && t.socksProxy !== null ? parseHostPort(t.socksProxy) : undefined
+    const denied =
+      ep.transport === "ipc" ? denoPathDenied(ep.path, address) : proxy ? denoNetDenied(proxy.host, proxy.port, address) : t.socksProxy === null ? denoNetDenied(ep.host, ep.port, address) : undefined
+    if (denied) throw denied
   }
 
   /** The options read at connect(). */

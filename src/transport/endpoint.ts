@@ -8,7 +8,7 @@ import { lookup } from "node:dns/promises"
 import { isIP } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { zerr } from "../errors.js"
+import { zerr, ZmtpError } from "../errors.js"
 
 /** A parsed TCP endpoint. `host` is "" for the wildcard, `port` 0 for an ephemeral port. */
 export interface TcpEndpoint {
@@ -118,11 +118,17 @@ export function formatEndpoint(ep: Endpoint, port?: number, host?: string): stri
   return h.includes(":") ? `tcp://[${h}]:${p}` : `tcp://${h}:${p}`
 }
 
-/** Maps a Node system error to the libzmq code zeromq.js would report. */
+/**
+ * Maps a system error to the libzmq code zeromq.js would report. Anything may come here, not only a
+ * Node errno error: Deno's permission error `NotCapable` (and the older `PermissionDenied`) has a
+ * name and no `code`, and is a permission problem (EACCES); a value with neither is EINVAL.
+ */
 export function systemErrorCode(
-  e: NodeJS.ErrnoException,
+  e: unknown,
 ): "EADDRINUSE" | "EADDRNOTAVAIL" | "ENODEV" | "ENOENT" | "EACCES" | "EPERM" | "ENOTDIR" | "EINVAL" | "ECONNREFUSED" | "EMFILE" | "ENFILE" {
-  switch (e.code) {
+  const { code, name } = (typeof e === "object" && e !== null ? e : {}) as { code?: unknown; name?: unknown }
+  if (code === undefined && (name === "NotCapable" || name === "PermissionDenied")) return "EACCES"
+  switch (code) {
     case "EADDRINUSE":
     // link(2) of an ipc socket file onto a path that is taken (Listener): the address is in use.
     case "EEXIST":
@@ -157,6 +163,13 @@ export function systemErrorCode(
     default:
       return "EINVAL"
   }
+}
+
+/** A typed error for whatever a transport threw (see {@link systemErrorCode}); a ZmtpError stays as it is. */
+export function systemError(e: unknown, address?: string): ZmtpError {
+  if (e instanceof ZmtpError) return e
+  const message = typeof e === "object" && e !== null && typeof (e as Error).message === "string" ? (e as Error).message : String(e)
+  return zerr(systemErrorCode(e), message, address)
 }
 
 /** True for a bind string that does not name one endpoint: an ephemeral tcp port, or `ipc://*`. */

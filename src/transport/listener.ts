@@ -6,8 +6,9 @@ import { randomBytes } from "node:crypto"
 import { accessSync, constants, linkSync, lstatSync, renameSync, statSync, unlinkSync, type BigIntStats } from "node:fs"
 import { dirname, join } from "node:path"
 import { createServer, type Server, type Socket as NetSocket } from "node:net"
-import { zerr, type ZmtpError } from "../errors.js"
-import { formatEndpoint, systemErrorCode, type Endpoint } from "./endpoint.js"
+import type { ZmtpError } from "../errors.js"
+import { denoNetDenied, denoPathDenied } from "./deno-permissions.js"
+import { formatEndpoint, systemError, type Endpoint } from "./endpoint.js"
 import { applyKeepalive, resolveHost, type TcpTuning } from "./tcp-tuning.js"
 
 /** What a listener reads of its socket's options when it opens: ZMQ_BACKLOG and the TCP ones. */
@@ -71,9 +72,9 @@ export class Listener {
         sock.once("close", () => listener!.connections.delete(sock))
         onConnection(sock, listener)
       })
-      const fail = (e: NodeJS.ErrnoException) => {
+      const fail = (e: unknown) => {
         server.close()
-        reject(zerr(systemErrorCode(ep.transport === "ipc" ? pipeBindError(e, ep.path) : e), e.message, given))
+        reject(e instanceof Error && ep.transport === "ipc" ? systemError(pipeBindError(e as NodeJS.ErrnoException, ep.path), given) : systemError(e, given))
       }
       server.once("error", fail)
       const ready = () => {
@@ -97,9 +98,20 @@ export class Listener {
         // the resolver answers first: libzmq's ZMQ_IPV6 decides it (tcp-tuning.ts).
         resolveHost(ep.host, ipv6, (err, host) => {
           if (err) return fail(err)
-          server.listen({ host, port: ep.port, backlog }, ready)
+          const denied = denoNetDenied(host, ep.port, given)
+          if (denied) return fail(denied)
+          // A runtime may throw rather than emit "error" (Deno: NotCapable); either way it rejects.
+          try {
+            server.listen({ host, port: ep.port, backlog }, ready)
+          } catch (e) {
+            fail(e)
+          }
         })
       } else {
+        // The socket file is made under a private name in its directory, then linked into place
+        // (below), so Deno must let us read and write there, not only at the path.
+        const denied = denoPathDenied(dirname(ep.path), given)
+        if (denied) return fail(denied)
         // libzmq removes a socket file left behind by an earlier run before binding; so do we,
         // but only if it really is a socket. Anything else there (a file, a directory, a link) is
         // never removed nor replaced: the bind fails with EADDRINUSE (libzmq unlinks whatever it is).
@@ -114,19 +126,24 @@ export class Listener {
         // then. Listening on a private name and linking the file into place leaves that unlink
         // harmless; close() removes the real path itself, and only if the file is still ours.
         const privateName = ep.path.startsWith("\0") ? undefined : join(dirname(ep.path), `.zmtp-${randomBytes(6).toString("hex")}`)
-        if (privateName && Buffer.byteLength(privateName) <= 107) {
-          server.listen({ path: privateName, backlog }, () => {
-            try {
-              placeSocketFile(privateName, ep.path)
-            } catch (e) {
-              server.close()
-              return reject(zerr(systemErrorCode(e as NodeJS.ErrnoException), (e as Error).message, given))
-            }
-            ready()
-          })
-        } else {
-          // bind(2) itself refuses a path that exists (EADDRINUSE), whatever is there.
-          server.listen({ path: ep.path, backlog }, ready)
+        try {
+          if (privateName && Buffer.byteLength(privateName) <= 107) {
+            server.listen({ path: privateName, backlog }, () => {
+              try {
+                placeSocketFile(privateName, ep.path)
+              } catch (e) {
+                server.close()
+                return reject(systemError(e, given))
+              }
+              ready()
+            })
+          } else {
+            // bind(2) itself refuses a path that exists (EADDRINUSE), whatever is there.
+            server.listen({ path: ep.path, backlog }, ready)
+          }
+        } catch (e) {
+          // Thrown, not emitted, by some runtimes (Deno: NotCapable for a path it may not use).
+          fail(e)
         }
       }
     })
