@@ -14,7 +14,7 @@
  * Each worker thread has its own module instance, so its own global `context`: nothing is shared
  * between threads (zeromq.js shares one libzmq context among all threads of a process).
  */
-import { zerr } from "./errors.js"
+import { unknownOptionError, zerr } from "./errors.js"
 import { countOpen, trackSocket, type LingeringSocket } from "./lifetime.js"
 
 /** The options a context takes, in its constructor or as properties (zeromq.js `Options<Context>`). */
@@ -118,7 +118,13 @@ export class Context {
   constructor(options?: Partial<ContextOptions>) {
     checkArgs(arguments, [[(v) => v === undefined || (typeof v === "object" && v !== null) || typeof v === "function", "Options must be an object"]])
     Object.seal(this)
-    if (options !== undefined) Object.assign(this, options)
+    if (options === undefined) return
+    // As Object.assign, but an unknown name throws zeromq.js's text on every runtime (errors.ts).
+    for (const k of Reflect.ownKeys(options)) {
+      if (!Object.prototype.propertyIsEnumerable.call(options, k)) continue
+      if (!(k in this)) throw unknownOptionError(k)
+      ;(this as Record<PropertyKey, unknown>)[k] = (options as Record<PropertyKey, unknown>)[k]
+    }
   }
 
   /** ZMQ_BLOCKY. See {@link ContextOptions.blocky}. */

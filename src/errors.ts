@@ -161,3 +161,12 @@ export function blockedError(): ZmtpError {
   e.message = "Socket is blocked by a bind or unbind operation"
   return e
 }
+
+/**
+ * zeromq.js's error for an unknown option (V8's own text for a property added to its sealed
+ * socket or context). zmtp throws it itself, so that the message names the option on every
+ * runtime: JavaScriptCore (Bun) words a sealed object's refusal without the property's name.
+ */
+export function unknownOptionError(key: PropertyKey): TypeError {
+  return new TypeError(`Cannot add property ${String(key)}, object is not extensible`)
+}

@@ -14,7 +14,7 @@ import type { SocketTypeName } from "../codec/socket-types.js"
 import { socketTypeNumber } from "../codec/socket-types.js"
 import { Context, context } from "../context.js"
 import type { LingeringSocket } from "../lifetime.js"
-import { zerr } from "../errors.js"
+import { unknownOptionError, zerr } from "../errors.js"
 import { Observer } from "../events.js"
 import { SecurityOptions } from "../mechanisms/security.js"
 import {
@@ -552,7 +552,9 @@ abstract class Socket {
       if (k === "context" || !Object.prototype.propertyIsEnumerable.call(given, k)) continue
       // The socket's own fields are its state, not options: zeromq.js has none, so for it any such
       // name is unknown.
-      if (Object.prototype.hasOwnProperty.call(this, k)) throw new TypeError(`Cannot add property ${String(k)}, object is not extensible`)
+      // A name that is no option (nor anything else of a socket) would be refused by the seal, in
+      // each engine's words; zeromq.js's are thrown here instead.
+      if (Object.prototype.hasOwnProperty.call(this, k) || !(k in this)) throw unknownOptionError(k)
       ;(this as Record<PropertyKey, unknown>)[k] = given[k]
     }
     // Counted against the context's maxSockets (EMFILE), and waited for at exit while it lingers.
