@@ -6,7 +6,7 @@ import { RpcClient } from "../rpc/client.js"
 import { RpcServer, type Handler } from "../rpc/server.js"
 import { DEFAULT_TOPIC } from "../rpc/protocol.js"
 import { CliError, UsageError } from "./errors.js"
-import { int, num, parse, say, stopSignal, tellParent } from "./util.js"
+import { int, num, parse, say, stopSignal, tellParent, unlessStopped } from "./util.js"
 
 export const DEFAULT_FRONTEND = "tcp://127.0.0.1:5555"
 export const DEFAULT_BACKEND = "ipc:///tmp/zmtp-backend.sock"
@@ -191,13 +191,9 @@ export async function call(argv: string[]): Promise<number> {
   const client = new RpcClient(endpoint, { timeout, retries, poolSize: 1 })
   const topic = (values.topic as string | undefined) ?? DEFAULT_TOPIC
   try {
-    if (values.cast) {
-      await client.cast(method, params, { topic })
-      console.log("acknowledged")
-    } else {
-      const result = await client.call(method, params, { topic })
-      console.log(JSON.stringify(result ?? null))
-    }
+    const outcome = await unlessStopped(() => (values.cast ? client.cast(method, params, { topic }) : client.call(method, params, { topic })))
+    if ("stopped" in outcome) return interrupted("call", outcome.stopped)
+    console.log(values.cast ? "acknowledged" : JSON.stringify(outcome.value ?? null))
   } catch (e) {
     if ((e as Error).name === "TimeoutError") {
       throw new CliError(`no reply from ${endpoint} within ${timeout} ms${retries ? ` (${retries + 1} attempts)` : ""}: is a broker running there, with a server behind it?`)
@@ -207,6 +203,12 @@ export async function call(argv: string[]): Promise<number> {
     client.close()
   }
   return 0
+}
+
+/** A one-shot command stopped before its answer came: said on stderr, exit status 128 + SIGINT. */
+function interrupted(command: string, why: string): number {
+  console.error(`zmtp ${command}: stopped (${why}) before a reply came`)
+  return 130
 }
 
 // ---- req / rep -------------------------------------------------------------------------------
@@ -227,15 +229,17 @@ export async function req(argv: string[]): Promise<number> {
   const sock = new Request({ linger: 0, receiveTimeout: timeout })
   try {
     sock.connect(endpoint)
-    await sock.send(positionals)
-    let reply: Buffer[]
-    try {
-      reply = await sock.receive()
-    } catch (e) {
-      if ((e as { code?: string }).code === "EAGAIN") throw new CliError(`no reply from ${endpoint} within ${timeout} ms: is a REP (or a broker) there?`)
-      throw e
-    }
-    for (const f of reply) console.log(printable(f))
+    const outcome = await unlessStopped(async () => {
+      await sock.send(positionals)
+      try {
+        return await sock.receive()
+      } catch (e) {
+        if ((e as { code?: string }).code === "EAGAIN") throw new CliError(`no reply from ${endpoint} within ${timeout} ms: is a REP (or a broker) there?`)
+        throw e
+      }
+    })
+    if ("stopped" in outcome) return interrupted("req", outcome.stopped)
+    for (const f of outcome.value) console.log(printable(f))
   } finally {
     sock.close()
   }

@@ -45,7 +45,7 @@ export function tellParent(msg: Record<string, unknown>): void {
  * A child of `zmtp start` ignores SIGINT: Ctrl-C reaches the whole process group, and the parent
  * then stops the parts in order (client first, broker last) so no call is cut off halfway.
  */
-export function stopSignal(): Promise<string> {
+export function stopSignal(cancel?: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
     const done = (why: string) => {
       process.off("SIGINT", onInt)
@@ -68,7 +68,27 @@ export function stopSignal(): Promise<string> {
       process.on("message", onMessage)
       process.on("disconnect", onDisconnect)
     }
+    cancel?.addEventListener("abort", () => done("cancelled"), { once: true })
   })
+}
+
+/**
+ * Runs `work` (a command's wait for a reply) until it settles or the command is told to stop, as
+ * {@link stopSignal} says. The handler matters even for a one-shot command: a process started with
+ * SIGINT ignored (a shell's background job) keeps it ignored under Bun, which, unlike Node and
+ * Deno, does not reset it at start-up, so without a handler Ctrl-C could not end the wait.
+ */
+export async function unlessStopped<T>(work: () => Promise<T>): Promise<{ value: T } | { stopped: string }> {
+  const cancel = new AbortController()
+  const stopped = stopSignal(cancel.signal).then((why) => ({ stopped: why }))
+  const running = work().then((value) => ({ value }))
+  try {
+    return await Promise.race([running, stopped])
+  } finally {
+    cancel.abort()
+    // Stopped first: the caller closes the socket, and the wait it ends rejects unheard.
+    running.catch(() => {})
+  }
 }
 
 /** Prints a line unless quiet. */
