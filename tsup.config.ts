@@ -5,7 +5,8 @@ import { dirname, join, resolve } from "node:path"
 
 /**
  * `zmtp/v5-compat` is built on the package's main entry; it imports dist/index.* rather than a copy
- * of it, so that both share one context, one inproc name table and one set of classes.
+ * of it, so that both share one context, one inproc name table and one set of classes. Only its
+ * CommonJS build is kept: dist/v5-compat.js becomes a re-export of it (onSuccess, below).
  */
 const mainEntry = resolve("src/index.js")
 const compatOnIndex: Plugin = {
@@ -57,14 +58,17 @@ export default defineConfig((cli) => ({
   esbuildOptions(options) {
     options.legalComments = "inline"
   },
-  // One instance of the library per process, whichever way it is loaded: the ESM entry re-exports
-  // the CommonJS build, so that an ES module importing "zmtp" and a CommonJS module requiring
-  // "zmtp" or "zmtp/v5-compat" share the context, the inproc names and the classes (Node's dual
-  // package hazard). Its names come from esbuild's export annotation in index.cjs.
+  // One instance of the library per process, whichever way it is loaded: each ESM entry re-exports
+  // its CommonJS build, so that an ES module importing "zmtp" or "zmtp/v5-compat" and a CommonJS
+  // module requiring them share the context, the inproc names and the classes (Node's dual
+  // package hazard), and `instanceof` holds across them. The names come from esbuild's export
+  // annotation in each .cjs file.
   onSuccess: async () => {
     const out = cli.outDir ?? "dist"
-    writeFileSync(join(out, "index.js"), 'export * from "./index.cjs"\n')
-    rmSync(join(out, "index.js.map"), { force: true })
+    for (const entry of ["index", "v5-compat"]) {
+      writeFileSync(join(out, `${entry}.js`), `export * from "./${entry}.cjs"\n`)
+      rmSync(join(out, `${entry}.js.map`), { force: true })
+    }
     // The bin is dist/cli.js (ESM); a CommonJS copy of the CLI would only add to the package.
     rmSync(join(out, "cli.cjs"), { force: true })
     rmSync(join(out, "cli.cjs.map"), { force: true })
