@@ -19,7 +19,9 @@ beforeAll(async () => {
   await build({
     entry: { index: "src/index.ts" },
     outDir: dir,
-    format: ["esm"],
+    // CommonJS, as the package's own index.js is (it re-exports index.cjs): bundled CommonJS
+    // dependencies (ws) require Node built-ins, which an ESM bundle cannot.
+    format: ["cjs"],
     platform: "node",
     target: "node18",
     config: false,
@@ -58,7 +60,7 @@ function runChild(script: string, ms: number): Promise<{ code: number | null; si
 it("a child process that binds, connects (also to an endpoint nobody serves), exchanges over tcp and ipc and closes everything exits by itself", async () => {
   const deadPort = await freeTcpPort()
   const script = `
-import { Dealer, Router, Request, Reply } from "./index.js"
+import { Dealer, Router, Request, Reply } from "./index.cjs"
 import { join } from "node:path"
 
 // Should the process not exit, say what keeps it alive (unref'd: it does not itself hold the loop).
@@ -111,7 +113,7 @@ console.log("done")
 
 it("a child process whose peer never reads still exits once linger runs out", async () => {
   const script = `
-import { Dealer } from "./index.js"
+import { Dealer } from "./index.cjs"
 setTimeout(() => {
   console.log("STILL ALIVE: " + JSON.stringify(process.getActiveResourcesInfo()))
   process.exit(3)
@@ -139,7 +141,7 @@ console.log("done")
 it("with the default linger, a message sent before close reaches a peer that binds after close, and the process then exits", async () => {
   const port = await freeTcpPort()
   const script = `
-import { Dealer, Router } from "./index.js"
+import { Dealer, Router } from "./index.cjs"
 setTimeout(() => {
   console.log("STILL ALIVE: " + JSON.stringify(process.getActiveResourcesInfo()))
   process.exit(3)
@@ -164,7 +166,7 @@ server.close()
 
 it("an event listener that closes the socket mid-handshake leaves no engine (or heartbeat timer) running", async () => {
   const script = `
-import { Dealer, Router } from "./index.js"
+import { Dealer, Router } from "./index.cjs"
 setTimeout(() => {
   console.log("STILL ALIVE: " + JSON.stringify(process.getActiveResourcesInfo()))
   process.exit(3)
