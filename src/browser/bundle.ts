@@ -7,7 +7,7 @@
  *   transport on the page's WebSocket, inproc over message transports, tcp/ipc refused);
  * - the Node built-ins that the shared code still names (errno numbers, randomBytes, isIP ...)
  *   resolve to the small modules in src/browser/node/, and `node:buffer` to the `buffer` package
- *   (frames stay Buffers, as in Node);
+ *   (frames stay Buffers, as in Node; browser/node/buffer.ts);
  * - Node's timer handles and `process` are injected (src/browser/globals.ts).
  * Any other Node built-in, or `ws`, reaching the build fails it.
  */
@@ -42,7 +42,9 @@ export function browserPlatform(src: string = defaultSrc()): Plugin {
   return {
     name: "zmtp-browser-platform",
     setup(build) {
-      build.onResolve({ filter: /^node:buffer$/ }, () => ({ path: bufferPackage() }))
+      build.onResolve({ filter: /^node:buffer$/ }, () => ({ path: join(src, "browser/node/buffer.ts") }))
+      // The shim's own import, and the @noble libraries' if any: the package, not Node's built-in.
+      build.onResolve({ filter: /^buffer$/ }, () => ({ path: bufferPackage() }))
       build.onResolve({ filter: /^node:/ }, (args) => {
         const to = builtins[args.path]
         if (to) return { path: join(src, to) }
