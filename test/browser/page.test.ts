@@ -14,7 +14,7 @@ import * as esbuild from "esbuild"
 import { chromium, type BrowserContext, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { browserBuildOptions } from "../../src/browser/bundle.js"
-import { cleanupIpc } from "../helpers.js"
+import { cleanupIpc, itLibzmq } from "../helpers.js"
 import type { ScenarioInput } from "./scenarios.js"
 import { startNodeSide, type NodeSide } from "./servers.js"
 
@@ -100,6 +100,20 @@ describe.skipIf(!haveChromium)(`the browser build in Chromium (${CHROMIUM})`, ()
 
   it("REQ in the page -> REP in Node", async () => {
     expect(await inPage("reqRep")).toEqual(["world", "hello", "from the client"])
+  })
+
+  itLibzmq("REQ in the page -> a REP of libzmq (zeromq.js ws://): the page's bare ZWS2.0 is what libzmq takes for NULL", async () => {
+    const zmq = await import("zeromq")
+    const rep = new zmq.Reply({ linger: 0 })
+    try {
+      await rep.bind("ws://127.0.0.1:*/lib")
+      void (async () => {
+        for await (const m of rep) await rep.send(["world", ...m.map((f) => f.toString())]).catch(() => {})
+      })()
+      expect(await inPage("reqRep", { rep: rep.lastEndpoint! })).toEqual(["world", "hello", "from the client"])
+    } finally {
+      rep.close()
+    }
   })
 
   it("SUB in the page receives only its subscription from a Node PUB", async () => {
