@@ -165,8 +165,15 @@ if (BROWSER) {
           push.connect(url)
           const msg = new Uint8Array(size).fill(7)
           const t0 = performance.now()
-          while (performance.now() - t0 < ms) {
-            for (let i = 0; i < 256; i++) await push.send(msg)
+          let stalled = false
+          while (performance.now() - t0 < ms && !stalled) {
+            for (let i = 0; i < 256 && !stalled; i++) {
+              // Bounded by the deadline even if the send never completes (the stall RESULTS reports).
+              let timer
+              const left = Math.max(1, ms - (performance.now() - t0))
+              stalled = !(await Promise.race([push.send(msg).then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), left)))]))
+              clearTimeout(timer)
+            }
             // A macrotask without setTimeout's 4 ms clamp (HTML: nested timers).
             await new Promise((r) => {
               const c = new MessageChannel()
@@ -175,6 +182,7 @@ if (BROWSER) {
             })
           }
           await new Promise((r) => setTimeout(r, 200))
+          push.linger = 0
           push.close()
         },
         [pull.lastEndpoint, size, DURATION],
@@ -182,7 +190,8 @@ if (BROWSER) {
       const upMsgs = (received - 1) / ((last - first) / 1000)
       pull.close()
       // Node PUSH -> page PULL
-      const push = new z.Push()
+      // sendTimeout: once the page's PULL is gone a send would wait for a peer for ever.
+      const push = new z.Push({ sendTimeout: 200 })
       await push.bind(ws(`/bq${size}`), { server })
       const counting = page.evaluate(
         async ([url, ms]) => {
@@ -191,8 +200,14 @@ if (BROWSER) {
           await pull.receive()
           let n = 0
           const t0 = performance.now()
-          while (performance.now() - t0 < ms) {
-            await pull.receive()
+          // Bounded by the deadline even if deliveries stop (the stall README/RESULTS report).
+          for (;;) {
+            const left = ms - (performance.now() - t0)
+            if (left <= 0) break
+            let timer
+            const got = await Promise.race([pull.receive().then(() => true), new Promise((r) => (timer = setTimeout(() => r(false), left)))])
+            clearTimeout(timer)
+            if (!got) break
             n++
           }
           pull.close()
