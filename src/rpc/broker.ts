@@ -121,7 +121,9 @@ export class Broker {
     const router = new Router({ linger: 0 })
     const dealers = new Map<string, Dealer>()
     try {
-      await router.bind(options.frontend, options.frontendServer === undefined ? undefined : { server: options.frontendServer })
+      // bind() takes a second argument for ws/wss only (zeromq.js's one-argument check otherwise).
+      if (options.frontendServer === undefined) await router.bind(options.frontend)
+      else await router.bind(options.frontend, { server: options.frontendServer })
       for (const [t, ep] of topics) {
         const d = new Dealer({ linger: 0, sendTimeout: pendingTimeout })
         dealers.set(t, d)
