@@ -12,6 +12,7 @@
  * Any other Node built-in, or `ws`, reaching the build fails it.
  */
 import type { BuildOptions, Plugin } from "esbuild"
+import { readFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -49,6 +50,14 @@ export function browserPlatform(src: string = defaultSrc()): Plugin {
         const to = builtins[args.path]
         if (to) return { path: join(src, to) }
         return { errors: [{ text: `${args.path} has no browser counterpart (imported by ${args.importer})` }] }
+      })
+      // msgpackr's MIT notice travels with its code, as in the Node build (tsup.config.ts).
+      build.onLoad({ filter: /[\\/]node_modules[\\/]msgpackr[\\/]dist[\\/][^\\/]+\.c?js$/ }, (args) => {
+        const dir = resolve(dirname(args.path), "..")
+        const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }
+        const licence = readFileSync(join(dir, "LICENSE"), "utf8").trim().replaceAll("*/", "* /")
+        const notice = `/*! msgpackr ${pkg.version} (https://github.com/kriszyp/msgpackr), bundled by zmtp\n${licence}\n*/\n`
+        return { contents: notice + readFileSync(args.path, "utf8"), loader: "js" }
       })
       build.onResolve({ filter: /^ws$/ }, (args) => ({ errors: [{ text: `"ws" must not reach the browser build (imported by ${args.importer})` }] }))
       build.onResolve({ filter: /^\.\.?\// }, (args) => {
