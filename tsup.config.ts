@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup"
-import type { Plugin } from "esbuild"
+import { build as esbuild, type Plugin } from "esbuild"
 import { readFileSync, rmSync, writeFileSync } from "node:fs"
 import { dirname, join, resolve } from "node:path"
+import { browserBuildOptions } from "./src/browser/bundle.js"
 
 /**
  * `zmtp/v5-compat` is built on the package's main entry; it imports dist/index.* rather than a copy
@@ -72,5 +73,7 @@ export default defineConfig((cli) => ({
     // The bin is dist/cli.js (ESM); a CommonJS copy of the CLI would only add to the package.
     rmSync(join(out, "cli.cjs"), { force: true })
     rmSync(join(out, "cli.cjs.map"), { force: true })
+    // `zmtp/browser` and the "browser" condition: one ESM bundle for pages (src/browser/bundle.ts).
+    await esbuild(browserBuildOptions({ outfile: join(out, "browser.js"), src: resolve("src") }))
   },
 }))

@@ -36,6 +36,21 @@ describe("RFC 45 Handshake: subprotocol negotiation", () => {
     expect((await rawZws(plain.lastEndpoint!, "ZWS2.0/NULL,ZWS2.0/PLAIN")).protocol).toBe("ZWS2.0/PLAIN")
   })
 
+  it('zmtp\'s token-safe aliases (a browser cannot offer "/"): ZWS2.0+NULL, ZWS2.0+PLAIN, ZWS2.0+CURVE are chosen as offered and select their mechanism', async () => {
+    const rep = await bound(new z.Reply())
+    const nul = await rawZws(rep.lastEndpoint!, "ZWS2.0+NULL,ZWS2.0")
+    expect(nul.protocol).toBe("ZWS2.0+NULL")
+    // The NULL mechanism runs: READY as a command frame, not a routing id.
+    expect((await nul.next())[0]).toBe(0x02)
+    const plain = await bound(new z.Reply({ plainServer: true }), "/plain")
+    expect((await rawZws(plain.lastEndpoint!, "ZWS2.0+NULL,ZWS2.0+PLAIN")).protocol).toBe("ZWS2.0+PLAIN")
+    const keys = z.curveKeyPair()
+    const curve = await bound(new z.Reply({ curveServer: true, curveSecretKey: keys.secretKey }), "/curve")
+    expect((await rawZws(curve.lastEndpoint!, "ZWS2.0+CURVE")).protocol).toBe("ZWS2.0+CURVE")
+    // The alias of another mechanism is refused like RFC 45's own name.
+    await expect(rawZws(curve.lastEndpoint!, "ZWS2.0+PLAIN,ZWS2.0")).rejects.toThrow(/HTTP 400/)
+  })
+
   it('"If none of the protocols are supported by the server the server should closed the connection (with BAD REQUEST ...)"', async () => {
     const rep = await bound(new z.Reply())
     const events = recordEvents(rep)

@@ -14,8 +14,34 @@ export const ZWS_MORE = 0x01
 /** RFC 45 "Framing": the frame is a command (name-size, name, data as in RFC 23). */
 export const ZWS_COMMAND = 0x02
 
-/** The subprotocols RFC 45 "Handshake" defines that zmtp speaks ("ZWS2.0/BEARER" has no spec yet). */
-export type ZwsProtocol = "ZWS2.0" | "ZWS2.0/NULL" | "ZWS2.0/PLAIN" | "ZWS2.0/CURVE"
+/**
+ * The subprotocols RFC 45 "Handshake" defines that zmtp speaks ("ZWS2.0/BEARER" has no spec yet),
+ * and zmtp's token-safe aliases of the mechanism forms (see {@link ZWS_TOKEN_ALIASES}).
+ */
+export type ZwsProtocol = "ZWS2.0" | "ZWS2.0/NULL" | "ZWS2.0/PLAIN" | "ZWS2.0/CURVE" | "ZWS2.0+NULL" | "ZWS2.0+PLAIN" | "ZWS2.0+CURVE"
+
+/**
+ * Token-safe names for RFC 45's mechanism subprotocols. A browser's WebSocket constructor (WHATWG
+ * WebSockets, "new WebSocket(url, protocols)") throws a SyntaxError for a protocol that is not an
+ * RFC 6455 section 4.1 / RFC 2616 `token`, and "/" is a separator, not a token character: a page
+ * cannot offer "ZWS2.0/CURVE" at all. "+" is a token character that the name has nowhere else
+ * ("." would read as a third version component, "ZWS2.0.CURVE"), so "ZWS2.0+CURVE" is the alias.
+ * zmtp's servers accept both spellings and answer with the one the client offered; the browser
+ * build offers the aliases (and bare "ZWS2.0" for NULL, which libzmq and jszmq servers speak).
+ */
+export const ZWS_TOKEN_ALIASES: Readonly<Record<"ZWS2.0/NULL" | "ZWS2.0/PLAIN" | "ZWS2.0/CURVE", ZwsProtocol>> = Object.freeze({
+  "ZWS2.0/NULL": "ZWS2.0+NULL",
+  "ZWS2.0/PLAIN": "ZWS2.0+PLAIN",
+  "ZWS2.0/CURVE": "ZWS2.0+CURVE",
+})
+
+/**
+ * The subprotocols a client whose WebSocket allows only RFC 6455 tokens (a browser's) offers, most
+ * preferred first: the token-safe alias of {@link offeredProtocols}' names, and bare "ZWS2.0" for NULL.
+ */
+export function offeredTokenProtocols(mechanism: "plain" | "curve" | null): ZwsProtocol[] {
+  return offeredProtocols(mechanism).map((p) => (p === "ZWS2.0" ? p : ZWS_TOKEN_ALIASES[p as keyof typeof ZWS_TOKEN_ALIASES]))
+}
 
 /**
  * The subprotocols a socket offers as a client, most preferred first, for its mechanism (null is
@@ -36,7 +62,7 @@ export function offeredProtocols(mechanism: "plain" | "curve" | null): ZwsProtoc
  */
 export function chooseProtocol(header: string | undefined, mechanism: "plain" | "curve" | null): ZwsProtocol | undefined {
   if (header === undefined) return undefined
-  const ours = offeredProtocols(mechanism) as string[]
+  const ours = [...offeredProtocols(mechanism), ...offeredTokenProtocols(mechanism)] as string[]
   for (const p of header.split(",")) {
     const t = p.trim()
     if (ours.includes(t)) return t as ZwsProtocol
@@ -46,6 +72,7 @@ export function chooseProtocol(header: string | undefined, mechanism: "plain" | 
 
 /** The mechanism a subprotocol selects ("NULL", "PLAIN", "CURVE"), or undefined for "ZWS2.0" (no mechanism). */
 export function protocolMechanism(p: string): string | undefined {
+  // "ZWS2.0/" and the alias prefix "ZWS2.0+" have the same length.
   return p === "ZWS2.0" ? undefined : p.slice("ZWS2.0/".length)
 }
 

@@ -31,10 +31,16 @@ import { Dealer } from "../sockets/dealer.js"
 import { Router } from "../sockets/router.js"
 import { DEFAULT_TOPIC, encodeError, peekCallId } from "./protocol.js"
 import { RpcError } from "./errors.js"
+import type { WebServer } from "../transport/ws.js"
 
 export interface BrokerOptions {
   /** Where clients connect (ROUTER), e.g. `tcp://*:5555` or `tcp://127.0.0.1:*`. */
   frontend: string
+  /**
+   * The http.Server or https.Server a `ws://` or `wss://` frontend is bound on (bind's `server`), so
+   * that one port serves a web page and the broker its RPC clients call from that page.
+   */
+  frontendServer?: WebServer
   /** Backend (DEALER) of the default topic, e.g. `ipc:///tmp/zmtp-backend.sock`. */
   backend?: string
   /**
@@ -115,7 +121,9 @@ export class Broker {
     const router = new Router({ linger: 0 })
     const dealers = new Map<string, Dealer>()
     try {
-      await router.bind(options.frontend)
+      // bind() takes a second argument for ws/wss only (zeromq.js's one-argument check otherwise).
+      if (options.frontendServer === undefined) await router.bind(options.frontend)
+      else await router.bind(options.frontend, { server: options.frontendServer })
       for (const [t, ep] of topics) {
         const d = new Dealer({ linger: 0, sendTimeout: pendingTimeout })
         dealers.set(t, d)

@@ -306,6 +306,14 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     c.start()
   }
 
+  /**
+   * @internal The mechanism ZWS subprotocols are chosen for (null: NULL); read by the browser
+   * build's inproc connecter (src/browser/inproc.ts), whose connections name it as ws:// ones do.
+   */
+  wsMechanism(): "plain" | "curve" | null {
+    return this.security.mechanism
+  }
+
   /** Stops connecting to an endpoint, closes its connection and drops what was queued for it. */
   disconnect(address: string): void {
     this.assertOpen()

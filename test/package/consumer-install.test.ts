@@ -122,7 +122,7 @@ describe("a consumer's npm install of the packed tarball", () => {
     expect(types.filter((n) => readFileSync(join(dist, n), "utf8").includes("msgpackr"))).toEqual([])
     // The files holding msgpackr's code (its Unpackr class) carry its MIT notice.
     const withMsgpackr = code.filter((n) => /\bclass Unpackr\b/.test(readFileSync(join(dist, n), "utf8")))
-    expect(withMsgpackr.sort()).toEqual(["cli.js", "index.cjs"])
+    expect(withMsgpackr.sort()).toEqual(["browser.js", "cli.js", "index.cjs"])
     for (const n of withMsgpackr) {
       const text = readFileSync(join(dist, n), "utf8")
       expect([n, text.includes("Copyright (c) 2020 Kris Zyp"), text.includes("Permission is hereby granted, free of charge")]).toEqual([n, true, true])
