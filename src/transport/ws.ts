@@ -15,7 +15,8 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from "n
 import type { Socket as NetSocket } from "node:net"
 import { rootCertificates } from "node:tls"
 import type { Duplex } from "node:stream"
-import WebSocket, { WebSocketServer } from "ws"
+import type WebSocket from "ws"
+import type { WebSocketServer } from "ws"
 import { chooseProtocol, type ZwsProtocol } from "../codec/zws.js"
 import { ProtocolError, zerr } from "../errors.js"
 import type { MessageTransport, MessageTransportHandlers } from "../engine/message-transport.js"
@@ -25,6 +26,34 @@ import { resolveHost } from "./tcp-tuning.js"
 import { formatWsEndpoint, type WsEndpoint } from "./ws-endpoint.js"
 
 // The endpoint syntax is shared with the browser build (src/browser/ws.ts), which has no `ws`.
+/**
+ * `ws`, loaded on the first ws:// or wss:// bind or connect rather than with the package: it reads
+ * process.env as it loads, which Deno refuses without --allow-env, and a program that speaks only
+ * tcp or ipc should need neither that permission nor the module (review of issue 18, finding 4).
+ */
+interface WsLib {
+  WebSocket: typeof WebSocket
+  WebSocketServer: typeof WebSocketServer
+}
+let wsLib: WsLib | undefined
+let wsLoading: Promise<WsLib> | undefined
+/** Loads `ws` once; every later call resolves to the same module. */
+export function loadWs(): Promise<WsLib> {
+  if (wsLib) return Promise.resolve(wsLib)
+  wsLoading ??= import("ws").then((m) => {
+    // ESM's wrapper has named exports; CommonJS's module.exports is the WebSocket class carrying
+    // WebSocketServer as a property (what esbuild's interop hands a CommonJS build as `default`).
+    const lib = ((m as { default?: unknown }).default ?? m) as WsLib & typeof WebSocket
+    wsLib = { WebSocket: lib.WebSocket ?? lib, WebSocketServer: lib.WebSocketServer ?? (m as unknown as WsLib).WebSocketServer }
+    return wsLib
+  })
+  return wsLoading
+}
+
+/** WebSocket readyState values (RFC 6455 states, as the WHATWG API and `ws` number them). */
+const CONNECTING = 0
+const OPEN = 1
+
 export { formatWsEndpoint, parseWsEndpoint, type WsEndpoint } from "./ws-endpoint.js"
 
 /** The server a ws endpoint may be bound on instead of a port of its own. */
@@ -137,7 +166,7 @@ export class NodeWsTransport implements MessageTransport {
   }
 
   ping(): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping()
+    if (this.ws.readyState === OPEN) this.ws.ping()
   }
 
   /**
@@ -151,8 +180,8 @@ export class NodeWsTransport implements MessageTransport {
   }
 
   close(code: number): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.close(code)
-    else if (this.ws.readyState === WebSocket.CONNECTING) this.ws.terminate()
+    if (this.ws.readyState === OPEN) this.ws.close(code)
+    else if (this.ws.readyState === CONNECTING) this.ws.terminate()
   }
 
   terminate(): void {
@@ -198,7 +227,7 @@ export interface WsAcceptHost {
 export class WsListener {
   /** Connections accepted through this listener and still open. */
   readonly connections = new Set<NodeWsTransport>()
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 + 1 })
+  private readonly wss = new (wsLib as WsLib).WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 + 1 })
   /** The subprotocol chosen for each request being upgraded (written into the 101 response). */
   private readonly chosen = new WeakMap<IncomingMessage, ZwsProtocol>()
   private closed = false
@@ -250,7 +279,13 @@ export class WsListener {
    * the endpoint's path. Rejects with a typed error (EADDRINUSE for a port or a path taken, EINVAL
    * for wss without a certificate or a port other than the server's).
    */
-  static open(ep: WsEndpoint, given: string, opts: WsListenerOptions, host: WsAcceptHost, server?: WebServer): Promise<WsListener> {
+  static async open(ep: WsEndpoint, given: string, opts: WsListenerOptions, host: WsAcceptHost, server?: WebServer): Promise<WsListener> {
+    await loadWs()
+    return WsListener.openLoaded(ep, given, opts, host, server)
+  }
+
+  /** {@link open} once `ws` is loaded (the constructor makes its WebSocketServer). */
+  private static openLoaded(ep: WsEndpoint, given: string, opts: WsListenerOptions, host: WsAcceptHost, server?: WebServer): Promise<WsListener> {
     const { backlog, ipv6 } = opts
     if (server) {
       let table = routes.get(server)
@@ -378,6 +413,13 @@ export class WsConnecter extends Connecter {
   protected override attempt(): void {
     this.timer = undefined
     if (this.stopped) return
+    if (!wsLib) {
+      loadWs().then(
+        () => this.attempt(),
+        () => this.retry(),
+      )
+      return
+    }
     const ep = this.wsEp
     const offered = this.offer(this.hostOf.wsMechanism())
     const protocols = this.bareOnly && offered.includes("ZWS2.0") ? (["ZWS2.0"] as ZwsProtocol[]) : offered
@@ -386,7 +428,7 @@ export class WsConnecter extends Connecter {
     const t = this.timingOf()
     let ws: WebSocket
     try {
-      ws = new WebSocket(url, {
+      ws = new wsLib.WebSocket(url, {
         // Written here: `ws` refuses "ZWS2.0/NULL" as a subprotocol token (see the file's doc).
         headers: { "Sec-WebSocket-Protocol": protocols.join(",") },
         perMessageDeflate: false,
