@@ -10,7 +10,7 @@ import { Buffer } from "node:buffer"
 import { afterEach, describe, expect, it } from "vitest"
 import * as zmq from "zeromq"
 import * as z from "../src/index.js"
-import { freeTcpPort, sleep, until, within } from "../test/helpers.js"
+import { describeLibzmq, freeTcpPort, sleep, until, within } from "../test/helpers.js"
 
 // jszmq ships CommonJS without types we rely on.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -66,7 +66,7 @@ function jsNext(s: JsSocket): () => Promise<Buffer[]> {
 
 const BIN = Buffer.from([0, 1, 2, 0xff, 0x80, 0])
 
-describe("zmtp <-> libzmq (zeromq.js) over ws://", () => {
+describeLibzmq("zmtp <-> libzmq (zeromq.js) over ws://", () => {
   it("zmtp REQ -> libzmq REP (libzmq binds), multipart binary", async () => {
     const rep = own(new zmq.Reply())
     await rep.bind("ws://127.0.0.1:*/zmq")
