@@ -334,7 +334,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   // ---- connections ---------------------------------------------------------------------------
 
   private accepted(sock: NetSocket, l: Listener): void {
-    if (this.isClosed) return void sock.destroy()
+    if (this.isClosed) return void dropAccepted(sock)
     // ZMQ_TCP_ACCEPT_FILTER: libzmq closes a peer no filter matches at once and reports a failed
     // accept (EAGAIN), not an accept.
     if (l.address.startsWith("tcp://") && !this.acceptFilter.allows(sock.remoteAddress, sock.remoteFamily)) {
@@ -345,7 +345,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     const at = l instanceof Listener ? l.connectionAddress(sock) : (l as unknown as InprocListener).address
     this.event({ type: "accept", address: at })
     // A listener of that event may have closed the socket.
-    if (this.isClosed) return void sock.destroy()
+    if (this.isClosed) return void dropAccepted(sock)
     this.startEngine(sock, l, at)
   }
 
@@ -745,4 +745,14 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
   protected abstract serveSenders(): void
   /** A pipe left the socket: the messaging layer forgets it (and, once closed, what it still held). */
   protected abstract pipeClosed(p: Pipe): void
+}
+
+/**
+ * Drops a connection accepted while the socket closed: a ws listener hands over a
+ * {@link MessageTransport}, which has no destroy(); calling it threw out of the http server's
+ * upgrade handling (adversarial review of issue 19, finding 3).
+ */
+function dropAccepted(sock: NetSocket | MessageTransport): void {
+  if (isMessageTransport(sock)) sock.terminate()
+  else sock.destroy()
 }
