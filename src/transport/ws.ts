@@ -426,6 +426,11 @@ export class WsConnecter extends Connecter {
     const host = ep.host.includes(":") ? `[${ep.host}]` : ep.host
     const url = `${ep.transport}://${host}:${ep.port}${ep.path}`
     const t = this.timingOf()
+    // The HTTP upgrade is part of a ws connection's handshake: a server that never answers it is
+    // dropped after ZMQ_HANDSHAKE_IVL and redialled, as a silent tcp peer is (ZMQ_CONNECT_TIMEOUT,
+    // when set, bounds it first). Before, the one attempt hung for ever (review of issue 19, finding 6).
+    const handshake = (t as ConnecterTiming & { handshakeInterval?: number }).handshakeInterval ?? 0
+    const upgradeTimeout = t.connectTimeout > 0 ? t.connectTimeout : handshake
     let ws: WebSocket
     try {
       ws = new wsLib.WebSocket(url, {
@@ -433,7 +438,7 @@ export class WsConnecter extends Connecter {
         headers: { "Sec-WebSocket-Protocol": protocols.join(",") },
         perMessageDeflate: false,
         maxPayload: 64 * 1024 + 1,
-        ...(t.connectTimeout > 0 ? { handshakeTimeout: t.connectTimeout } : {}),
+        ...(upgradeTimeout > 0 ? { handshakeTimeout: upgradeTimeout } : {}),
         ...this.tls,
       })
     } catch {
