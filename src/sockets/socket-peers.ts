@@ -375,20 +375,9 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       this.engineOrigin.set(raw, origin)
       return raw.start()
     }
-    const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
-    // The option holds the routing id's octets (a string option is UTF-8, as in zeromq.js).
-    const identity = (this.opts.routingId as Buffer | null) ?? Buffer.alloc(0)
-    if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") {
-      props.push(["Identity", identity])
-    }
     let mechanism
     try {
-      mechanism = this.security.create(props, {
-        domain: this.security.zapDomain,
-        address: sock.remoteAddress ?? "",
-        identity,
-        enforceDomain: this.opts.zapEnforceDomain as boolean,
-      })
+      mechanism = this.createMechanism(sock.remoteAddress ?? "")
     } catch (e) {
       // A CURVE socket without its keys cannot handshake (libzmq fails it the same way).
       sock.destroy()
@@ -398,21 +387,48 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     const engine = new Engine(
       sock,
       mechanism,
-      {
-        zap: zapRequest,
-        socketType: this.typeName,
-        maxMessageSize: this.maxMessageSize,
-        handshakeInterval: this.handshakeInterval,
-        heartbeatInterval: this.heartbeatInterval,
-        heartbeatTimeout: this.heartbeatTimeout,
-        heartbeatTimeToLive: this.heartbeatTimeToLive,
-        holdInputWhileOutputBlocked: this.answersEachMessage,
-      },
+      this.engineOptions(),
       this,
       address,
     )
     this.engines.add(engine)
     this.engineOrigin.set(engine, origin)
+  }
+
+  /** The routing id's octets: the option holds them (a string option is UTF-8, as in zeromq.js). */
+  private routingIdOctets(): Buffer {
+    return (this.opts.routingId as Buffer | null) ?? Buffer.alloc(0)
+  }
+
+  /**
+   * The mechanism of one connection (tcp, ipc or ws), with the READY properties: Socket-Type, and
+   * Identity for the types that send one (RFC 23). Throws where the options cannot make one (a
+   * CURVE socket without its keys).
+   */
+  private createMechanism(address: string) {
+    const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
+    const identity = this.routingIdOctets()
+    if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") props.push(["Identity", identity])
+    return this.security.create(props, {
+      domain: this.security.zapDomain,
+      address,
+      identity,
+      enforceDomain: this.opts.zapEnforceDomain as boolean,
+    })
+  }
+
+  /** What every ZMTP engine (stream or ZWS) is given, read from the options at its start. */
+  private engineOptions() {
+    return {
+      zap: zapRequest,
+      socketType: this.typeName,
+      maxMessageSize: this.maxMessageSize,
+      handshakeInterval: this.handshakeInterval,
+      heartbeatInterval: this.heartbeatInterval,
+      heartbeatTimeout: this.heartbeatTimeout,
+      heartbeatTimeToLive: this.heartbeatTimeToLive,
+      holdInputWhileOutputBlocked: this.answersEachMessage,
+    }
   }
 
   /**
@@ -421,19 +437,11 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
    */
   private startZwsEngine(t: MessageTransport, origin: Listener | Connecter, address: string): void {
     const wanted = protocolMechanism(t.protocol)
-    const identity = (this.opts.routingId as Buffer | null) ?? Buffer.alloc(0)
     let mechanism
     try {
       if (this.rawConnections) throw zerr("EPROTONOSUPPORT", "STREAM sockets have no ZWS form")
       if (wanted !== undefined) {
-        const props: [string, Buffer | string][] = [["Socket-Type", this.typeName]]
-        if (this.typeName === "REQ" || this.typeName === "DEALER" || this.typeName === "ROUTER") props.push(["Identity", identity])
-        mechanism = this.security.create(props, {
-          domain: this.security.zapDomain,
-          address: t.remoteAddress,
-          identity,
-          enforceDomain: this.opts.zapEnforceDomain as boolean,
-        })
+        mechanism = this.createMechanism(t.remoteAddress)
         // The subprotocol was chosen for the options at the upgrade; they cannot have changed since.
         if (mechanism.name !== wanted) throw new ZmtpError("ERR_ZMTP_MECHANISM_MISMATCH", `subprotocol ${t.protocol} does not match ${mechanism.name}`)
       }
@@ -445,19 +453,10 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
     const engine = new ZwsEngine(
       t,
       mechanism,
-      {
-        zap: zapRequest,
-        socketType: this.typeName,
-        maxMessageSize: this.maxMessageSize,
-        handshakeInterval: this.handshakeInterval,
-        heartbeatInterval: this.heartbeatInterval,
-        heartbeatTimeout: this.heartbeatTimeout,
-        heartbeatTimeToLive: this.heartbeatTimeToLive,
-        holdInputWhileOutputBlocked: this.answersEachMessage,
-      },
+      this.engineOptions(),
       this,
       address,
-      identity,
+      this.routingIdOctets(),
     )
     this.engines.add(engine)
     this.engineOrigin.set(engine, origin)
