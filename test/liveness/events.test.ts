@@ -194,7 +194,7 @@ describe("event sequences: zmtp against libzmq, same scenario side by side", () 
   })
 
   it("bind:error carries the error, with the same code as zeromq.js", async () => {
-    const runs = await onBoth(async (zmq) => {
+    const runs = await onBoth(async (zmq, lib) => {
       const first = track(new zmq.Router())
       await first.bind("tcp://127.0.0.1:*")
       const endpoint = first.lastEndpoint!
@@ -204,7 +204,12 @@ describe("event sequences: zmtp against libzmq, same scenario side by side", () 
         () => undefined,
         (e: { code?: string }) => e,
       )
-      expect(err?.code).toBe("EADDRINUSE")
+      // libzmq defect: with a monitor attached, zmq_bind() sometimes fails with errno EAGAIN instead
+      // of EADDRINUSE (3 in 300 under CPU load, measured with zeromq.js 6.8): the monitor's
+      // bind-failed event is sent after the listener's errno was saved, and that send overwrites it.
+      // The event itself carries EADDRINUSE. zmtp's rejection is EADDRINUSE every time.
+      if (lib === "libzmq") expect(err?.code).toMatch(/^(EADDRINUSE|EAGAIN)$/)
+      else expect(err?.code).toBe("EADDRINUSE")
       const ev = await log.waitFor("bind:error")
       expect(ev.error?.code).toBe("EADDRINUSE")
       // libzmq reports the address without its scheme here ("127.0.0.1:PORT"); both name the port.
