@@ -310,7 +310,10 @@ export class FrameDecoder {
       this.flushStage()
       // Never more than has arrived of this body (validate before allocate: the peer may never send
       // what it declared), nor than it still lacks: stages grow with what arrives, up to STAGE_SIZE.
-      this.stage = Buffer.allocUnsafe(Math.max(len, Math.min(STAGE_SIZE, this.size - this.partsLen, this.partsLen + len)))
+      // Its own memory, not a slice of Node's pool: a stage is kept until the body completes, and a
+      // pool slice keeps the whole pool (Buffer.poolSize is 64 KiB on Node 24.22: seventeen pools,
+      // 1.1 MB, for a 256 KiB body).
+      this.stage = Buffer.allocUnsafeSlow(Math.max(len, Math.min(STAGE_SIZE, this.size - this.partsLen, this.partsLen + len)))
     }
     chunk.copy(this.stage, this.stageLen, from, to)
     this.stageLen += len
