@@ -112,6 +112,11 @@ export class NodeWsTransport implements MessageTransport {
     ws.on("pong", () => this.handlers?.alive())
     ws.on("error", (e: Error) => {
       this.error ??= wsError(e)
+      // `ws` refused what the peer sent (1009 over maxPayload, a framing fault): it sends its Close,
+      // then resumes the socket to discard what follows until the peer ends it or closeTimeout.
+      // Failed is failed (RFC 6455 section 7.1.7: no further data is processed): stop reading, so a
+      // hostile peer is held back by the kernel's buffers. After `ws`'s resume (a nextTick).
+      setImmediate(() => this.ws.pause())
     })
     ws.on("close", () => this.closed())
   }
@@ -180,8 +185,12 @@ export class NodeWsTransport implements MessageTransport {
   }
 
   close(code: number): void {
-    if (this.ws.readyState === OPEN) this.ws.close(code)
-    else if (this.ws.readyState === CONNECTING) this.ws.terminate()
+    if (this.ws.readyState === OPEN) {
+      this.ws.close(code)
+      // Any code but 1000 fails the connection (the engine found a violation): as on an error above,
+      // nothing more is read, not even the peer's Close (RFC 6455 section 7.1.7).
+      if (code !== 1000) this.ws.pause()
+    } else if (this.ws.readyState === CONNECTING) this.ws.terminate()
   }
 
   terminate(): void {
@@ -224,10 +233,20 @@ export interface WsAcceptHost {
   wsRefused(l: WsListener, offered: string | undefined): void
 }
 
+/**
+ * How long `ws` waits, after our close frame, for the peer to end the connection (its default is
+ * 30 s). After a frame it refuses (1009 over maxPayload, a framing fault) `ws` reads and discards
+ * whatever the peer sends until then: a hostile peer kept a failed connection, and our reads, for
+ * 30 s where tcp closes at once. RFC 6455 section 7.1.7: once failed, no further data is processed.
+ */
+const WS_CLOSE_TIMEOUT = 1000
+/** `ws` 8.23's closeTimeout option, which @types/ws does not declare yet. */
+const closeTimeout: object = { closeTimeout: WS_CLOSE_TIMEOUT }
+
 export class WsListener {
   /** Connections accepted through this listener and still open. */
   readonly connections = new Set<NodeWsTransport>()
-  private readonly wss = new (wsLib as WsLib).WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 + 1 })
+  private readonly wss = new (wsLib as WsLib).WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 + 1, ...closeTimeout })
   /** The subprotocol chosen for each request being upgraded (written into the 101 response). */
   private readonly chosen = new WeakMap<IncomingMessage, ZwsProtocol>()
   private closed = false
@@ -438,6 +457,7 @@ export class WsConnecter extends Connecter {
         headers: { "Sec-WebSocket-Protocol": protocols.join(",") },
         perMessageDeflate: false,
         maxPayload: 64 * 1024 + 1,
+        ...closeTimeout,
         ...(upgradeTimeout > 0 ? { handshakeTimeout: upgradeTimeout } : {}),
         ...this.tls,
       })
