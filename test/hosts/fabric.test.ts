@@ -16,8 +16,8 @@
  * a) calls spread over the three brokers;
  * b) SIGKILL of a broker during the load fails no call, and the broker started again is used again;
  * c) a broker host partitioned (its link down) during the load: calls keep going, and once the
- *    heartbeats have dropped its connections no call is sent its way any more (no retries); its link
- *    up again: the broker is used again.
+ *    heartbeats have dropped its connections no call is sent its way any more (a 2 s window with no
+ *    retry comes, within 20 s); its link up again: the broker is used again.
  *
  * Skipped, with the reason in its name, where namespaces cannot be made (not root, no iproute2,
  * EPERM in a container); `.ci/run` runs it as root. Fixed ports are fine here: each host has its
@@ -99,13 +99,18 @@ describe.skipIf(unavailable !== undefined)(`RPC fabric on separate hosts (networ
     await p.waitFor((l) => l.type === "ready", 15_000, "ready")
   }
 
-  /** Brokers, then servers on every backend, then the client on every frontend; waits for each to be ready. */
+  /**
+   * Brokers and servers at once (a server's sockets connect as soon as its broker is there), then
+   * the client on every frontend; waits for each to be ready.
+   */
   const startFabric = async () => {
-    await Promise.all((Object.keys(BROKERS) as Broker[]).map(startBroker))
     servers = Object.keys(SERVERS).map((s) =>
       hosts.exec(s, s, process.execPath, [join(HERE, "server.mjs"), dist, s, ...Object.keys(BROKERS).map((b) => backend(b as Broker))]),
     )
-    await Promise.all(servers.map((s) => s.waitFor((l) => l.type === "ready", 15_000, "ready")))
+    await Promise.all([
+      ...(Object.keys(BROKERS) as Broker[]).map(startBroker),
+      ...servers.map((s) => s.waitFor((l) => l.type === "ready", 15_000, "ready")),
+    ])
     client = hosts.exec("c1", "client", process.execPath, [join(HERE, "client.mjs"), dist, JSON.stringify(CLIENT_CONFIG)])
     await client.waitFor((l) => l.type === "ready", 15_000, "ready")
   }
@@ -159,7 +164,7 @@ describe.skipIf(unavailable !== undefined)(`RPC fabric on separate hosts (networ
 
   it("a) 3 brokers, 2 servers, 1 client: every call succeeds, runs at most once per server, and the calls spread over the 3 brokers", async () => {
     await startFabric()
-    await callsResolve(600, 0)
+    await callsResolve(400, 0)
     const per = await Promise.all((Object.keys(BROKERS) as Broker[]).map(brokerStats))
     const r = await finish()
     const total = per.reduce((a, s) => a + s.replies, 0)
@@ -172,39 +177,54 @@ describe.skipIf(unavailable !== undefined)(`RPC fabric on separate hosts (networ
 
   it("b) SIGKILL of a broker during the load fails no call; started again, it is used again", async () => {
     await startFabric()
-    const s0 = await callsResolve(300, 0)
+    const s0 = await callsResolve(200, 0)
     await brokers.b1!.kill()
+    const killedAt = Date.now()
     // Calls go on over b2 and b3 (those in flight at b1 are retried there).
-    const s1 = await callsResolve(600, s0.ok)
+    const s1 = await callsResolve(300, s0.ok)
     await startBroker("b1")
+    const restartAt = Date.now()
     // Nobody is restarted: the client's and the servers' sockets reconnect to it by themselves.
-    await brokerCarries("b1", 100, 0)
-    await callsResolve(200, s1.ok)
+    await brokerCarries("b1", 50, 0)
+    const usedAgain = Date.now() - restartAt
+    await callsResolve(100, s1.ok)
     const r = await finish()
-    console.log(`hosts b): ${r.ok} calls, ${r.client.retries} retries, ${r.onBothServers} ran on both servers`)
+    console.log(`hosts b): ${r.ok} calls, ${r.client.retries} retries, ${r.onBothServers} ran on both servers; b1 down ${restartAt - killedAt} ms, used again ${usedAgain} ms after its restart`)
   }, 60_000)
 
   it("c) a broker host partitioned (link down) during the load: calls keep going and stop being sent its way; link up: it is used again", async () => {
     await startFabric()
-    await callsResolve(300, 0)
+    await callsResolve(200, 0)
     hosts.partition("b1")
-    // Heartbeats must find the dead connections: the RPC layer's defaults (README) take a few
-    // seconds; calls that were sent to b1 meanwhile time out (2 s) and are retried elsewhere. From
-    // 7 s on, nothing should be sent to b1 any more, so no attempt times out: no retries.
-    await sleep(7000)
+    const cutAt = Date.now()
+    await sleep(500)
     const cut = await brokerStats("b1")
-    const w0 = await clientStats()
-    await sleep(2000)
-    const w1 = await clientStats()
-    const cut1 = await brokerStats("b1")
+    // Heartbeats must find the dead connections (the RPC layer's defaults, README); calls sent to b1
+    // meanwhile time out (2 s) and are retried elsewhere. Once they have, nothing is sent to b1 any
+    // more: a 2 s window comes with calls resolving and no attempt timing out (no retries). Waited
+    // for up to 20 s, whatever the defaults are.
+    let w0 = await clientStats()
+    let w1: Stats
+    const windows: string[] = []
+    for (;;) {
+      await sleep(2000)
+      w1 = await clientStats()
+      windows.push(`${w1.ok - w0.ok} calls/${w1.client.retries - w0.client.retries} retries`)
+      if (w1.client.retries === w0.client.retries && w1.ok - w0.ok >= 50) break
+      expect(Date.now() - cutAt, `2 s windows of the partition so far: ${windows.join(", ")}`).toBeLessThan(20_000)
+      w0 = w1
+    }
+    const detected = Date.now() - cutAt
     // The partition is real: nothing reached b1 meanwhile.
-    expect(cut1.requests).toBe(cut.requests)
-    expect(w1.ok - w0.ok, "calls resolved in the last 2 s of the partition").toBeGreaterThan(100)
-    expect(w1.client.retries - w0.client.retries, `retries in the last 2 s of the partition (${w1.ok - w0.ok} calls resolved)`).toBe(0)
+    expect((await brokerStats("b1")).requests).toBe(cut.requests)
     hosts.heal("b1")
-    await brokerCarries("b1", 100, cut1.replies)
-    await callsResolve(200, w1.ok)
+    const healAt = Date.now()
+    await brokerCarries("b1", 50, cut.replies)
+    const usedAgain = Date.now() - healAt
+    await callsResolve(100, w1.ok)
     const r = await finish()
-    console.log(`hosts c): ${r.ok} calls, ${r.client.retries} retries, ${r.onBothServers} ran on both servers`)
+    console.log(
+      `hosts c): ${r.ok} calls, ${r.client.retries} retries, ${r.onBothServers} ran on both servers; partition windows ${windows.join(", ")} (${detected} ms); b1 used again ${usedAgain} ms after its link came up`,
+    )
   }, 60_000)
 })
