@@ -60,7 +60,7 @@ describe.skipIf(unavailable !== undefined)(`RPC fabric on separate hosts (networ
   let hosts: Hosts
   let dist: string
   let buildDir: string
-  let before: string[]
+  let before: string[] = []
   let brokers: Partial<Record<Broker, HostProcess>> = {}
   let servers: HostProcess[] = []
   let client: HostProcess | undefined
@@ -89,7 +89,7 @@ describe.skipIf(unavailable !== undefined)(`RPC fabric on separate hosts (networ
     await hosts?.destroy()
     if (buildDir) rmSync(buildDir, { recursive: true, force: true })
     // Every namespace this run made is gone (another run's, in another process, may come and go).
-    expect(namespaces().filter((n) => n.startsWith(hosts.ns(""))), "namespaces left behind").toEqual([])
+    expect(namespaces().filter((n) => n.startsWith(`zmtph-${process.pid}-`)), "namespaces left behind").toEqual([])
     expect(before.filter((n) => !namespaces().includes(n)), "namespaces of others removed").toEqual([])
   })
 
