@@ -17,7 +17,10 @@
  * b) SIGKILL of a broker during the load fails no call, and the broker started again is used again;
  * c) a broker host partitioned (its link down) during the load: calls keep going, and once the
  *    heartbeats have dropped its connections no call is sent its way any more (a 2 s window with no
- *    retry comes, within 20 s); its link up again: the broker is used again.
+ *    retry comes, within 20 s); its link up again: the broker is used again;
+ * d) the same fabric as a user runs it with the zmtp command: `zmtp broker` unchanged on each broker
+ *    host with a tcp backend, `zmtp serve` and `zmtp call` with a --connect per broker; a call
+ *    through each broker alone, and through all three, gets its answer.
  *
  * Skipped, with the reason in its name, where namespaces cannot be made (not root, no iproute2,
  * EPERM in a container); `.ci/run` runs it as root. Fixed ports are fine here: each host has its
@@ -226,5 +229,31 @@ describe.skipIf(unavailable !== undefined)(`RPC fabric on separate hosts (networ
     console.log(
       `hosts c): ${r.ok} calls, ${r.client.retries} retries, ${r.onBothServers} ran on both servers; partition windows ${windows.join(", ")} (${detected} ms); b1 used again ${usedAgain} ms after its link came up`,
     )
+  }, 60_000)
+
+  it("d) the zmtp command on each host: `zmtp broker` with a tcp backend on 3 hosts, `zmtp serve` and `zmtp call` with a --connect per broker", async () => {
+    const cli = join(dist, "cli.js")
+    const ready = (p: HostProcess, re: RegExp) => p.waitFor((l) => l.type === "text" && re.test(l.text as string), 15_000, `a line matching ${re}`)
+    const started = (Object.keys(BROKERS) as Broker[]).map((b) => {
+      const p = hosts.exec(b, `zmtp broker on ${b}`, process.execPath, [cli, "broker", "--frontend", frontend(b), "--backend", backend(b)])
+      return ready(p, /^zmtp broker:/)
+    })
+    const connects = (ep: (b: Broker) => string, only?: Broker) =>
+      (only ? [only] : (Object.keys(BROKERS) as Broker[])).flatMap((b) => ["--connect", ep(b)])
+    for (const s of Object.keys(SERVERS)) {
+      const p = hosts.exec(s, `zmtp serve on ${s}`, process.execPath, [cli, "serve", "--name", s, ...connects(backend)])
+      started.push(ready(p, /^zmtp serve:/))
+    }
+    await Promise.all(started)
+    const call = async (only?: Broker) => {
+      const p = hosts.exec("c1", "zmtp call", process.execPath, [cli, "call", "add", "[40, 2]", "--timeout", "3000", "--retries", "3", ...connects(frontend, only)])
+      const code = await p.exited
+      return { code, out: p.text.join("\n"), err: p.errors.trim() }
+    }
+    // Through each broker alone: it reaches a server only if the servers joined that broker's tcp
+    // backend, across the network, from their --connect list.
+    for (const b of Object.keys(BROKERS) as Broker[]) expect(await call(b), `zmtp call through ${b} only`).toEqual({ code: 0, out: "42", err: "" })
+    // And given all three.
+    expect(await call(), "zmtp call given all three brokers").toEqual({ code: 0, out: "42", err: "" })
   }, 60_000)
 })

@@ -114,6 +114,16 @@ export class HostProcess {
     }))
   }
 
+  /** The last 4000 characters of its stderr. */
+  get errors(): string {
+    return this.stderr
+  }
+
+  /** Its stdout lines that were not JSON. */
+  get text(): string[] {
+    return this.lines.filter((l) => l.type === "text").map((l) => l.text as string)
+  }
+
   get running(): boolean {
     return this.proc.exitCode === null && this.proc.signalCode === null
   }
