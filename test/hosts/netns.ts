@@ -95,11 +95,14 @@ export class HostProcess {
       while ((i = buf.indexOf("\n")) >= 0) {
         const line = buf.slice(0, i)
         buf = buf.slice(i + 1)
-        let obj: Record<string, unknown>
+        // A JSON object is a message of our host scripts; anything else (zmtp's own output, which
+        // may be JSON too, like the `42` of `zmtp call`) is text.
+        let obj: Record<string, unknown> = { type: "text", text: line }
         try {
-          obj = JSON.parse(line) as Record<string, unknown>
+          const v: unknown = JSON.parse(line)
+          if (v !== null && typeof v === "object" && !Array.isArray(v) && typeof (v as { type?: unknown }).type === "string") obj = v as Record<string, unknown>
         } catch {
-          obj = { type: "text", text: line }
+          // text
         }
         this.lines.push(obj)
         for (const l of this.listeners.slice()) l()
@@ -108,7 +111,8 @@ export class HostProcess {
     proc.stderr!.setEncoding("utf8")
     proc.stderr!.on("data", (d: string) => (this.stderr = (this.stderr + d).slice(-4000)))
     proc.stdin!.on("error", () => {})
-    this.exited = new Promise((r) => proc.on("exit", (code) => {
+    // "close", not "exit": by then its stdout has been read to the end.
+    this.exited = new Promise((r) => proc.on("close", (code) => {
       r(code)
       for (const l of this.listeners.slice()) l()
     }))
