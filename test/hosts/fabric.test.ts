@@ -82,7 +82,7 @@ describe.skipIf(unavailable !== undefined)(`RPC fabric on separate hosts (networ
   }, 120_000)
 
   afterEach(async () => {
-    await hosts.killAll()
+    await hosts?.killAll()
     brokers = {}
     servers = []
     client = undefined
