@@ -84,6 +84,11 @@ export class ZwsEngine implements PipeEngine {
   /** True once the connection runs bare "ZWS2.0", announced or found by {@link sniffing}. */
   private bare = false
 
+  /** SUB and XSUB on a transport that cannot push back drop at the HWM rather than pause it. */
+  private get dropsAtHwm(): boolean {
+    return this.transport.cannotPushBack === true && (this.opts.socketType === "SUB" || this.opts.socketType === "XSUB")
+  }
+
   constructor(
     private readonly transport: MessageTransport,
     /** The mechanism the subprotocol selected, or undefined for bare "ZWS2.0". */
@@ -252,6 +257,10 @@ export class ZwsEngine implements PipeEngine {
    * it had already read may still arrive and are queued past the mark (one network read's worth).
    */
   private deliver(frames: Buffer[]): void {
+    // A transport that cannot push back (browser WebSocket) is not paused for a SUB or XSUB: it
+    // drops at the high-water mark, as its PUB would under TCP back-pressure (RFC 29; libzmq's PUB
+    // drops at its HWM), and keeps its connection.
+    if (this.inboundFull && this.dropsAtHwm) return
     if (!this.pipe!.deliver(frames)) {
       this.inboundFull = true
       this.updateReading()
@@ -312,7 +321,7 @@ export class ZwsEngine implements PipeEngine {
   /** Reads while the inbound queue has room and (REP) our output is within its budget. */
   private updateReading(): void {
     if (this.state !== State.Traffic || this.finishing) return
-    const hold = this.inboundFull || (this.waitingDrain && this.opts.holdInputWhileOutputBlocked === true)
+    const hold = (this.inboundFull && !this.dropsAtHwm) || (this.waitingDrain && this.opts.holdInputWhileOutputBlocked === true)
     if (hold === this.readingHeld) return
     this.readingHeld = hold
     if (hold) this.transport.pause()
