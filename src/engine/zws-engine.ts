@@ -83,6 +83,8 @@ export class ZwsEngine implements PipeEngine {
   private sniffing = false
   /** True once the connection runs bare "ZWS2.0", announced or found by {@link sniffing}. */
   private bare = false
+  /** The peer answered a PING of ours (RFC 37 PONG): it heartbeats with ZMTP commands. */
+  private pongSeen = false
 
   /** SUB and XSUB on a transport that cannot push back drop at the HWM rather than pause it. */
   private get dropsAtHwm(): boolean {
@@ -292,7 +294,8 @@ export class ZwsEngine implements PipeEngine {
         return this.deliver([m])
       }
       default:
-        // PONG and unknown commands are ignored, as libzmq does.
+        // Unknown commands are ignored, as libzmq does; a PONG proves the peer answers PING.
+        if (cmd.name === "PONG") this.pongSeen = true
         return
     }
   }
@@ -465,7 +468,11 @@ export class ZwsEngine implements PipeEngine {
         this.pendingPing = true
         this.kick()
       }
-      if (!this.heartbeatTimeoutTimer) {
+      // libzmq's ws engine (4.3.5) never answers a PING command: over bare "ZWS2.0" (what a page
+      // and libzmq agree on) the timeout applies once the peer has answered one; any traffic
+      // still resets it. zmtp's own subprotocols ("ZWS2.0+NULL" ...) are zmtp's, which answers.
+      const answers = this.transport.ping !== undefined || !this.bare || this.pongSeen
+      if (answers && !this.heartbeatTimeoutTimer) {
         const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : ivl
         this.heartbeatTimeoutTimer = unref(
           setTimeout(() => this.close(new ProtocolError("ERR_ZMTP_HEARTBEAT_TIMEOUT", "no traffic from peer within heartbeatTimeout")), timeout),
