@@ -41,6 +41,8 @@ const macrotask: (f: () => void) => void = (() => {
         ;(channel.port1 as unknown as { onmessage: () => void }).onmessage = () => {
           for (const t of queue.splice(0)) t()
         }
+        // Where a port can hold a process open (Node-like runtimes), it must not (lifetime.ts).
+        ;(channel.port1 as { unref?: () => void }).unref?.()
       }
       if (queue.push(f) === 1) channel.port2.postMessage(0)
     }
