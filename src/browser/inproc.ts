@@ -19,30 +19,76 @@ import type { Endpoint } from "../transport/endpoint.js"
 
 const ZAP_ENDPOINT = "inproc://zeromq.zap.01"
 
-/** One end of an in-memory message connection. */
+/**
+ * Runs `f` in a later task, not a microtask: a sender and a reader that keep up with each other
+ * would otherwise pass messages in microtasks for ever, and a page's timers, rendering and input
+ * (or a Node process's I/O) would never run. setImmediate where the runtime has it (Node, Deno,
+ * Bun); in a page, one shared MessageChannel (a task without setTimeout's 4 ms nesting clamp).
+ */
+const macrotask: (f: () => void) => void = (() => {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown }
+  if (typeof g.setImmediate === "function") {
+    const si = g.setImmediate
+    return (f) => void si(f)
+  }
+  if (typeof MessageChannel === "function") {
+    const queue: (() => void)[] = []
+    let channel: InstanceType<typeof MessageChannel> | undefined
+    return (f) => {
+      if (!channel) {
+        channel = new MessageChannel()
+        // A page's MessagePort (WHATWG): onmessage starts the port.
+        ;(channel.port1 as unknown as { onmessage: () => void }).onmessage = () => {
+          for (const t of queue.splice(0)) t()
+        }
+        // Where a port can hold a process open (Node-like runtimes), it must not (lifetime.ts).
+        ;(channel.port1 as { unref?: () => void }).unref?.()
+      }
+      if (queue.push(f) === 1) channel.port2.postMessage(0)
+    }
+  }
+  return (f) => void setTimeout(f, 0)
+})()
+
+/**
+ * One end of an in-memory message connection, with the back-pressure of Node's inproc
+ * (transport/inproc.ts, a Duplex whose write waits until the peer's reader wants more): what one end
+ * sent and the other's engine has not taken yet is this end's {@link bufferedAmount}, and
+ * {@link onDrained} waits until the peer took it all. A peer whose engine is paused at its receive
+ * high-water mark therefore holds the sender's engine at its write budget, then the sender's pipe
+ * at its send high-water mark, and send() blocks, as between Node sockets.
+ */
 export class InprocTransport implements MessageTransport {
   readonly messageTransport = true as const
   readonly remoteAddress = ""
-  readonly bufferedAmount = 0
   peer!: InprocTransport
   private handlers: MessageTransportHandlers | undefined
   private inbox: Buffer[] = []
+  /** Octets in {@link inbox}: the peer's bufferedAmount. */
+  private inboxBytes = 0
   private paused = false
   private scheduled = false
   private ended = false
   private gone = false
   private readonly closeWaiters: (() => void)[] = []
+  /** Our onDrained callbacks, waiting until the peer's inbox is empty. */
+  private drainWaiters: (() => void)[] = []
 
   constructor(
     readonly protocol: string,
     readonly client: boolean,
   ) {}
 
-  /** Delivery in a later microtask: a send never re-enters the peer's engine synchronously. */
+  /** Octets sent to the peer that its engine has not taken yet. */
+  get bufferedAmount(): number {
+    return this.ended || this.gone ? 0 : this.peer.inboxBytes
+  }
+
+  /** Delivery in a later task: a send never re-enters the peer's engine, and timers get to run. */
   private schedule(): void {
     if (this.scheduled) return
     this.scheduled = true
-    queueMicrotask(() => {
+    macrotask(() => {
       this.scheduled = false
       this.deliver()
     })
@@ -50,13 +96,24 @@ export class InprocTransport implements MessageTransport {
 
   private deliver(): void {
     if (!this.handlers || this.gone) return
-    while (!this.paused && this.inbox.length > 0) this.handlers.message(this.inbox.shift()!, true)
+    while (!this.paused && this.inbox.length > 0 && !this.gone) {
+      const m = this.inbox.shift()!
+      this.inboxBytes -= m.length
+      this.handlers.message(m, true)
+    }
+    if (this.inbox.length === 0) this.peer.drained()
     if (this.ended && this.inbox.length === 0) this.finish()
+  }
+
+  /** @internal The peer took everything we sent: our drain waiters run. */
+  drained(): void {
+    for (const f of this.drainWaiters.splice(0)) f()
   }
 
   private finish(): void {
     if (this.gone) return
     this.gone = true
+    this.drained()
     for (const f of this.closeWaiters.splice(0)) f()
     this.handlers?.close()
   }
@@ -65,6 +122,7 @@ export class InprocTransport implements MessageTransport {
   receive(data: Buffer): void {
     if (this.ended) return
     this.inbox.push(data)
+    this.inboxBytes += data.length
     this.schedule()
   }
 
@@ -85,7 +143,9 @@ export class InprocTransport implements MessageTransport {
   }
 
   onDrained(cb: () => void): void {
-    queueMicrotask(cb)
+    // Never from within the caller's loop (DESIGN: no re-entrancy from below).
+    if (this.ended || this.gone || this.peer.inboxBytes === 0) return void queueMicrotask(cb)
+    this.drainWaiters.push(cb)
   }
 
   pause(): void {
@@ -93,6 +153,7 @@ export class InprocTransport implements MessageTransport {
   }
 
   resume(): void {
+    if (!this.paused) return
     this.paused = false
     this.schedule()
   }
@@ -105,6 +166,9 @@ export class InprocTransport implements MessageTransport {
     if (this.ended) return
     this.ended = true
     this.inbox = []
+    this.inboxBytes = 0
+    this.peer.drained()
+    this.drained()
     this.peer.peerEnded()
     this.schedule()
   }

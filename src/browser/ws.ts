@@ -13,7 +13,7 @@
  */
 import { Buffer } from "node:buffer"
 import { offeredTokenProtocols, type ZwsProtocol } from "../codec/zws.js"
-import { zerr } from "../errors.js"
+import { ProtocolError, zerr } from "../errors.js"
 import type { MessageTransport, MessageTransportHandlers } from "../engine/message-transport.js"
 import { Connecter, type ConnecterHost, type ConnecterTiming } from "../transport/connecter.js"
 import type { Endpoint } from "../transport/endpoint.js"
@@ -33,16 +33,31 @@ export interface BindOptions {
 const DRAIN_POLL_MS = 4
 
 /**
+ * Octets a paused connection holds (at least one message, if larger) before it is dropped. A page's
+ * WebSocket reads whatever the peer sends and offers no way to stop it (WHATWG WebSockets has no
+ * flow control; the peer never sees TCP back-pressure), so what arrives while the engine is paused
+ * at its receive high-water mark would otherwise pile up in the tab without limit.
+ */
+export const HELD_BUDGET = 8 * 1024 * 1024
+
+/**
  * A browser WebSocket as the ZWS engine's {@link MessageTransport}. Back-pressure: bufferedAmount is
- * the browser's; pause() holds the messages that arrive (a page cannot stop the WebSocket reading),
- * and the engine's own receive high-water mark bounds how long it stays paused.
+ * the browser's. pause() cannot stop the WebSocket reading ({@link cannotPushBack}): the messages
+ * that arrive meanwhile are held, up to {@link HELD_BUDGET}; past it the connection is dropped with
+ * ERR_ZMTP_MSGSIZE (the peer gets close code 1009, "too big to process", RFC 6455 section 7.4.1) and
+ * a process warning ZMTP_WS_HELD_OVERFLOW, rather than the tab's memory exhausted. A SUB or XSUB is
+ * never paused on such a transport: its engine drops at the high-water mark, as the PUB would have
+ * under TCP back-pressure (RFC 29), so it keeps its connection.
  */
 export class BrowserWsTransport implements MessageTransport {
   readonly messageTransport = true as const
   readonly client = true
   readonly remoteAddress = ""
   private handlers: MessageTransportHandlers | undefined
+  readonly cannotPushBack = true
   private held: [Buffer, boolean][] = []
+  /** Octets in {@link held}. */
+  private heldBytes = 0
   private paused = false
   private delivering = false
   private gone = false
@@ -58,7 +73,10 @@ export class BrowserWsTransport implements MessageTransport {
     ws.onmessage = (e: MessageEvent) => {
       const d = e.data
       const m: [Buffer, boolean] = typeof d === "string" ? [Buffer.from(d, "utf8"), false] : [Buffer.from(d as ArrayBuffer), true]
+      if (this.gone) return
+      if (this.paused && this.held.length > 0 && this.heldBytes + m[0].length > HELD_BUDGET) return this.overflow(m[0].length)
       this.held.push(m)
+      this.heldBytes += m[0].length
       this.deliver()
     }
     ws.onclose = () => {
@@ -75,12 +93,29 @@ export class BrowserWsTransport implements MessageTransport {
     try {
       while (!this.paused && this.held.length > 0) {
         const [d, b] = this.held.shift()!
+        this.heldBytes -= d.length
         this.handlers.message(d, b)
       }
       if (this.closeSeen && this.held.length === 0) this.closed()
     } finally {
       this.delivering = false
     }
+  }
+
+  /** More than {@link HELD_BUDGET} arrived while paused: the connection goes, loudly. */
+  private overflow(arriving: number): void {
+    const held = this.heldBytes
+    this.held = []
+    this.heldBytes = 0
+    const detail = `${held} octets held while the receive high-water mark stopped reading, and ${arriving} more arrived: past the ${HELD_BUDGET} a page's connection may hold (a browser's WebSocket cannot push back), so the connection is dropped`
+    process.emitWarning(detail, { code: "ZMTP_WS_HELD_OVERFLOW" } as never)
+    const h = this.handlers
+    // The engine closes the WebSocket (1009) and forgets this transport; nothing more is delivered.
+    this.closeSeen = true
+    this.gone = true
+    clearTimeout(this.drainTimer)
+    for (const f of this.drainWaiters.splice(0)) f()
+    h?.close(new ProtocolError("ERR_ZMTP_MSGSIZE", detail))
   }
 
   private closed(): void {
@@ -150,6 +185,7 @@ export class BrowserWsTransport implements MessageTransport {
     this.close(1000)
     this.closeSeen = true
     this.held = []
+    this.heldBytes = 0
     this.deliver()
   }
 }

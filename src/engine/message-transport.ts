@@ -38,6 +38,11 @@ export interface MessageTransport {
   send(data: Buffer): void
   /** Calls `cb` once everything sent so far has been handed to the operating system. */
   onDrained(cb: () => void): void
+  /**
+   * True where pause() cannot stop the peer sending (a browser's WebSocket reads all that comes):
+   * the transport holds what arrives, up to a bound, so a socket that may drop (SUB) is not paused.
+   */
+  readonly cannotPushBack?: boolean
   /** Stops delivering messages (back-pressure); a few already read may still come. */
   pause(): void
   resume(): void

@@ -83,6 +83,13 @@ export class ZwsEngine implements PipeEngine {
   private sniffing = false
   /** True once the connection runs bare "ZWS2.0", announced or found by {@link sniffing}. */
   private bare = false
+  /** The peer answered a PING of ours (RFC 37 PONG): it heartbeats with ZMTP commands. */
+  private pongSeen = false
+
+  /** SUB and XSUB on a transport that cannot push back drop at the HWM rather than pause it. */
+  private get dropsAtHwm(): boolean {
+    return this.transport.cannotPushBack === true && (this.opts.socketType === "SUB" || this.opts.socketType === "XSUB")
+  }
 
   constructor(
     private readonly transport: MessageTransport,
@@ -252,6 +259,10 @@ export class ZwsEngine implements PipeEngine {
    * it had already read may still arrive and are queued past the mark (one network read's worth).
    */
   private deliver(frames: Buffer[]): void {
+    // A transport that cannot push back (browser WebSocket) is not paused for a SUB or XSUB: it
+    // drops at the high-water mark, as its PUB would under TCP back-pressure (RFC 29; libzmq's PUB
+    // drops at its HWM), and keeps its connection.
+    if (this.inboundFull && this.dropsAtHwm) return
     if (!this.pipe!.deliver(frames)) {
       this.inboundFull = true
       this.updateReading()
@@ -283,7 +294,8 @@ export class ZwsEngine implements PipeEngine {
         return this.deliver([m])
       }
       default:
-        // PONG and unknown commands are ignored, as libzmq does.
+        // Unknown commands are ignored, as libzmq does; a PONG proves the peer answers PING.
+        if (cmd.name === "PONG") this.pongSeen = true
         return
     }
   }
@@ -312,7 +324,7 @@ export class ZwsEngine implements PipeEngine {
   /** Reads while the inbound queue has room and (REP) our output is within its budget. */
   private updateReading(): void {
     if (this.state !== State.Traffic || this.finishing) return
-    const hold = this.inboundFull || (this.waitingDrain && this.opts.holdInputWhileOutputBlocked === true)
+    const hold = (this.inboundFull && !this.dropsAtHwm) || (this.waitingDrain && this.opts.holdInputWhileOutputBlocked === true)
     if (hold === this.readingHeld) return
     this.readingHeld = hold
     if (hold) this.transport.pause()
@@ -456,7 +468,11 @@ export class ZwsEngine implements PipeEngine {
         this.pendingPing = true
         this.kick()
       }
-      if (!this.heartbeatTimeoutTimer) {
+      // libzmq's ws engine (4.3.5) never answers a PING command: over bare "ZWS2.0" (what a page
+      // and libzmq agree on) the timeout applies once the peer has answered one; any traffic
+      // still resets it. zmtp's own subprotocols ("ZWS2.0+NULL" ...) are zmtp's, which answers.
+      const answers = this.transport.ping !== undefined || !this.bare || this.pongSeen
+      if (answers && !this.heartbeatTimeoutTimer) {
         const timeout = this.opts.heartbeatTimeout >= 0 ? this.opts.heartbeatTimeout : ivl
         this.heartbeatTimeoutTimer = unref(
           setTimeout(() => this.close(new ProtocolError("ERR_ZMTP_HEARTBEAT_TIMEOUT", "no traffic from peer within heartbeatTimeout")), timeout),

@@ -14,6 +14,7 @@ import * as esbuild from "esbuild"
 import { chromium, type BrowserContext, type Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { browserBuildOptions } from "../../src/browser/bundle.js"
+import * as z from "../../src/index.js"
 import { cleanupIpc, itLibzmq } from "../helpers.js"
 import type { ScenarioInput } from "./scenarios.js"
 import { startNodeSide, type NodeSide } from "./servers.js"
@@ -116,6 +117,38 @@ describe.skipIf(!haveChromium)(`the browser build in Chromium (${CHROMIUM})`, ()
     }
   })
 
+  itLibzmq("a DEALER in the page that heartbeats (RFC 37 PING, no WebSocket ping) is not dropped by an idle libzmq ROUTER", async () => {
+    const zmq = await import("zeromq")
+    const router = new zmq.Router({ linger: 0 })
+    try {
+      await router.bind("ws://127.0.0.1:*/hb")
+      void (async () => {
+        for await (const [id, m] of router) await router.send([id!, m!]).catch(() => {})
+      })()
+      const r = await page.evaluate(async (url) => {
+        const z = (globalThis as unknown as { zmtp: any }).zmtp
+        const d = new z.Dealer({ linger: 0, heartbeatInterval: 100, heartbeatTimeout: 300 })
+        let disconnects = 0
+        d.events.on("disconnect", () => disconnects++)
+        try {
+          d.connect(url)
+          await d.send("x")
+          const first = new TextDecoder().decode((await d.receive())[0])
+          await new Promise((res) => setTimeout(res, 2000))
+          await d.send("y")
+          const second = new TextDecoder().decode((await d.receive())[0])
+          return { first, second, disconnects }
+        } finally {
+          d.close()
+        }
+      }, router.lastEndpoint!)
+      // Before the fix: dropped every few hundred ms (libzmq's ws engine never answers PING).
+      expect(r).toEqual({ first: "x", second: "y", disconnects: 0 })
+    } finally {
+      router.close()
+    }
+  }, 30_000)
+
   it("SUB in the page receives only its subscription from a Node PUB", async () => {
     const got = await inPage<string[]>("subscribe")
     expect(got).toHaveLength(3)
@@ -166,6 +199,146 @@ describe.skipIf(!haveChromium)(`the browser build in Chromium (${CHROMIUM})`, ()
     })
     expect(r).toEqual({ bindWs: "EPROTONOSUPPORT", bindTcp: "EPROTONOSUPPORT", connectTcp: "EPROTONOSUPPORT", reply: ["back", "in"], ipc: false, buffer: true })
   })
+
+  it("inproc in the page: a PUSH to a PULL that never reads blocks near the high-water marks; a send loop lets a timer run", async () => {
+    const r = await page.evaluate(async () => {
+      const z = (globalThis as unknown as { zmtp: any }).zmtp
+      const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms))
+      const pull = new z.Pull({ linger: 0, receiveHighWaterMark: 10 })
+      await pull.bind("inproc://page-hwm")
+      const push = new z.Push({ linger: 0, sendHighWaterMark: 10 })
+      push.connect("inproc://page-hwm")
+      await sleep(50)
+      const body = new Uint8Array(1024)
+      let sent = 0
+      let accepted = 0
+      const stop = sleep(1000).then(() => "stop")
+      while (sent < 5000) {
+        if ((await Promise.race([push.send(body).then(() => (accepted++, "sent")), stop])) !== "sent") break
+        sent++
+      }
+      pull.receiveTimeout = 300
+      let got = 0
+      try {
+        for (;;) {
+          await pull.receive()
+          got++
+        }
+      } catch {}
+      push.close()
+      pull.close()
+      // A reader that keeps up: the loop must still yield to a 0 ms timer before it ends.
+      const pull2 = new z.Pull({ linger: 0 })
+      await pull2.bind("inproc://page-yield")
+      const push2 = new z.Push({ linger: 0 })
+      push2.connect("inproc://page-yield")
+      let read = 0
+      void (async () => {
+        for await (const _ of pull2) read++
+      })().catch(() => {})
+      await sleep(50)
+      const total = 20000
+      let n = 0
+      let atTimer = -1
+      setTimeout(() => (atTimer = n), 0)
+      while (n < total) {
+        await push2.send(body)
+        n++
+      }
+      while (read < total) await sleep(10)
+      push2.close()
+      pull2.close()
+      return { sent, accepted, got, atTimer, total }
+    })
+    expect(r.sent).toBeLessThan(1000)
+    expect(r.got).toBe(r.accepted)
+    expect(r.atTimer).toBeGreaterThanOrEqual(0)
+    expect(r.atTimer).toBeLessThan(r.total)
+  }, 60_000)
+
+  it("a SUB in the page that does not read, under a Node PUB of 64 KiB messages, drops at its HWM and keeps its connection", async () => {
+    const pub = new z.Publisher({ linger: 0 })
+    try {
+      await pub.bind(side.input.rep.replace(/\/rep$/, "/flood"), { server })
+      await page.evaluate((url) => {
+        const w = globalThis as unknown as { zmtp: any; flood: any; floodDisconnects: number }
+        w.floodDisconnects = 0
+        w.flood = new w.zmtp.Subscriber({ linger: 0, receiveHighWaterMark: 10 })
+        w.flood.events.on("disconnect", () => w.floodDisconnects++)
+        w.flood.connect(url)
+        w.flood.subscribe()
+      }, side.input.rep.replace(/\/rep$/, "/flood"))
+      // Publish until the subscription is through (RFC 29: a PUB drops what nobody subscribed to).
+      const hello = setInterval(() => void pub.send("hello").catch(() => {}), 20)
+      try {
+        await page.evaluate(() => (globalThis as unknown as { flood: any }).flood.receive())
+      } finally {
+        clearInterval(hello)
+      }
+      const drainPage = () =>
+        page.evaluate(async () => {
+          const s = (globalThis as unknown as { flood: any }).flood
+          s.receiveTimeout = 300
+          let n = 0
+          try {
+            for (;;) {
+              await s.receive()
+              n++
+            }
+          } catch {}
+          s.receiveTimeout = -1
+          return n
+        })
+      await drainPage()
+      const body = Buffer.alloc(64 * 1024, 5)
+      for (let i = 0; i < 512; i++) await pub.send(body)
+      await new Promise((r) => setTimeout(r, 1500))
+      const got = await drainPage()
+      // Before the fix the page held all 512 (32 MiB) and handed every one over.
+      expect(got).toBeLessThanOrEqual(12)
+      const after = setInterval(() => void pub.send("after").catch(() => {}), 20)
+      try {
+        const r = await page.evaluate(async () => {
+          const w = globalThis as unknown as { flood: any; floodDisconnects: number }
+          const m = await w.flood.receive()
+          w.flood.close()
+          return { m: new TextDecoder().decode(m[0]), disconnects: w.floodDisconnects }
+        })
+        expect(r).toEqual({ m: "after", disconnects: 0 })
+      } finally {
+        clearInterval(after)
+      }
+    } finally {
+      pub.close()
+    }
+  }, 60_000)
+
+  it("a PULL in the page that does not read, under a Node PUSH, is dropped once it holds its budget (not the tab's memory)", async () => {
+    const push = new z.Push({ linger: 0, sendHighWaterMark: 10 })
+    const url = side.input.rep.replace(/\/rep$/, "/flood-push")
+    try {
+      await push.bind(url, { server })
+      await page.evaluate((u) => {
+        const w = globalThis as unknown as { zmtp: any; floodPull: any; pullDisconnects: number }
+        w.pullDisconnects = 0
+        w.floodPull = new w.zmtp.Pull({ linger: 0, receiveHighWaterMark: 10, reconnectInterval: 100 })
+        w.floodPull.events.on("disconnect", () => w.pullDisconnects++)
+        w.floodPull.connect(u)
+      }, url)
+      const body = Buffer.alloc(64 * 1024, 6)
+      let sent = 0
+      const stop = new Promise((r) => setTimeout(() => r("stop"), 5000))
+      // 1000 x 64 KiB: far past the 8 MiB budget, as long as the page does not read.
+      while (sent < 1000) {
+        if ((await Promise.race([push.send(body).then(() => "sent"), stop])) !== "sent") break
+        sent++
+      }
+      await expect.poll(() => page.evaluate(() => (globalThis as unknown as { pullDisconnects: number }).pullDisconnects), { timeout: 10_000 }).toBeGreaterThan(0)
+    } finally {
+      await page.evaluate(() => (globalThis as unknown as { floodPull?: any }).floodPull?.close())
+      push.close()
+    }
+  }, 60_000)
 
   it("no uncaught error in the page", () => {
     expect(pageErrors).toEqual([])
