@@ -50,6 +50,21 @@ export function loadWs(): Promise<WsLib> {
   return wsLoading
 }
 
+/**
+ * Under Bun, `import("ws")` gives Bun's own module, not the package (measured with Bun 1.4.5: its
+ * WebSocket has no `_receiver`; its client checks the answered subprotocol in `res.rawHeaders`,
+ * after the 'upgrade' event, so the header cannot be kept from it). The client then uses Bun's
+ * global WebSocket, which takes headers (bun.sh/reference/bun/WebSocket), and the server its `ws`.
+ */
+const BUN = typeof (process.versions as { bun?: string }).bun === "string"
+
+/**
+ * The maxPayload a `ws` WebSocket is made with: the handshake's limit (the engine sets it again,
+ * and raises it after the handshake through the receiver), or none under Bun, whose native side
+ * takes the limit once and for good (NodeWsTransport.setMaxPayload then checks each message).
+ */
+const INITIAL_MAX_PAYLOAD = BUN ? 0 : 64 * 1024 + 1
+
 /** WebSocket readyState values (RFC 6455 states, as the WHATWG API and `ws` number them). */
 const CONNECTING = 0
 const OPEN = 1
@@ -97,6 +112,9 @@ export class NodeWsTransport implements MessageTransport {
   private error: ProtocolError | undefined
   private outstanding = 0
   private drainWaiters: (() => void)[] = []
+  /** The limit setMaxPayload gave, checked here where `ws` cannot check it (0: none). */
+  private maxPayload = 0
+  private refused = false
 
   constructor(
     private readonly ws: WebSocket,
@@ -106,6 +124,14 @@ export class NodeWsTransport implements MessageTransport {
   ) {
     ws.binaryType = "nodebuffer"
     ws.on("message", (data: Buffer, isBinary: boolean) => {
+      if (this.refused) return
+      if (this.maxPayload > 0 && data.length > this.maxPayload) {
+        // Only where `ws` could not take the limit (Bun's, see setMaxPayload): the message is
+        // whole in memory already, so this refuses it as early as that runtime allows.
+        this.refused = true
+        this.error ??= new ProtocolError("ERR_ZMTP_MSGSIZE", `WebSocket message of ${data.length} octets exceeds the limit of ${this.maxPayload}`)
+        return this.close(1009)
+      }
       if (this.handlers) this.handlers.message(data, isBinary)
       else this.early.push([data, isBinary])
     })
@@ -172,11 +198,141 @@ export class NodeWsTransport implements MessageTransport {
   /**
    * `ws` takes maxPayload once, at construction; its receiver reads the limit for each frame header,
    * so raising it after the handshake reaches the receiver's field (`ws` 8's; test/transport/ws
-   * checks that an oversized frame is refused from its header).
+   * checks that an oversized frame is refused from its header). Bun replaces `ws` with its own
+   * module, whose WebSocket has no receiver: its native side takes the limit at construction only
+   * ({@link INITIAL_MAX_PAYLOAD} is then 0, none), so the limit is checked here, on each message
+   * as it arrives, after Bun has buffered it (test/transport/ws-bun.test.ts).
    */
   setMaxPayload(octets: number): void {
     const r = (this.ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver
     if (r && typeof r._maxPayload === "number") r._maxPayload = octets
+    else this.maxPayload = octets
+  }
+
+  close(code: number): void {
+    if (this.ws.readyState === OPEN) this.ws.close(code)
+    else if (this.ws.readyState === CONNECTING) this.ws.terminate()
+  }
+
+  terminate(): void {
+    this.ws.terminate()
+  }
+}
+
+/** Bun's global WebSocket, as far as it is used here (bun.sh/reference/bun/WebSocket). */
+interface BunWebSocket {
+  binaryType: string
+  readonly readyState: number
+  readonly protocol: string
+  readonly bufferedAmount: number
+  send(data: Uint8Array): unknown
+  ping(): void
+  pause(): unknown
+  resume(): unknown
+  close(code?: number, reason?: string): void
+  terminate(): void
+  addEventListener(type: string, f: (e: { data?: unknown; code?: number }) => void): void
+}
+type BunWebSocketClass = new (url: string, opts: { headers: Record<string, string>; tls?: { ca?: string[] | Buffer; serverName?: string } }) => BunWebSocket
+
+/** How often a send's drain is checked: Bun's WebSocket client has no send callback nor drain event. */
+const DRAIN_POLL_MS = 4
+
+/**
+ * Bun's global WebSocket client as the ZWS engine's {@link MessageTransport}: the client side of
+ * ws:// under Bun (see {@link BUN}). It pauses its socket reading (back-pressure as with `ws`);
+ * it has no payload limit, so {@link setMaxPayload}'s is checked on each message as it arrives.
+ */
+export class BunWsTransport implements MessageTransport {
+  readonly messageTransport = true as const
+  readonly client = true
+  readonly remoteAddress = ""
+  private handlers: MessageTransportHandlers | undefined
+  private early: [Buffer, boolean][] = []
+  private earlyClose: { error: ProtocolError | undefined } | undefined
+  private gone = false
+  private refused = false
+  private error: ProtocolError | undefined
+  private maxPayload = 0
+  private drainWaiters: (() => void)[] = []
+  private drainTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(
+    private readonly ws: BunWebSocket,
+    readonly protocol: string,
+  ) {
+    ws.binaryType = "nodebuffer"
+    ws.addEventListener("message", (e) => {
+      if (this.refused || this.gone) return
+      const d = e.data
+      const m: [Buffer, boolean] = typeof d === "string" ? [Buffer.from(d, "utf8"), false] : [d as Buffer, true]
+      if (this.maxPayload > 0 && m[0].length > this.maxPayload) {
+        this.refused = true
+        this.error ??= new ProtocolError("ERR_ZMTP_MSGSIZE", `WebSocket message of ${m[0].length} octets exceeds the limit of ${this.maxPayload}`)
+        return this.close(1009)
+      }
+      if (this.handlers) this.handlers.message(m[0], m[1])
+      else this.early.push(m)
+    })
+    ws.addEventListener("pong", () => this.handlers?.alive())
+    ws.addEventListener("close", () => this.closed())
+  }
+
+  private closed(): void {
+    if (this.gone) return
+    this.gone = true
+    clearTimeout(this.drainTimer)
+    for (const f of this.drainWaiters.splice(0)) f()
+    if (this.handlers) this.handlers.close(this.error)
+    else this.earlyClose = { error: this.error }
+  }
+
+  get bufferedAmount(): number {
+    return this.ws.bufferedAmount
+  }
+
+  setHandlers(h: MessageTransportHandlers): void {
+    this.handlers = h
+    for (const [d, b] of this.early.splice(0)) h.message(d, b)
+    if (this.earlyClose) h.close(this.earlyClose.error)
+  }
+
+  send(data: Buffer): void {
+    if (this.gone || this.ws.readyState !== OPEN) return
+    this.ws.send(data)
+  }
+
+  onDrained(cb: () => void): void {
+    // Never from within the caller's loop (DESIGN: no re-entrancy from below).
+    if (this.gone || this.ws.bufferedAmount === 0) return void queueMicrotask(cb)
+    this.drainWaiters.push(cb)
+    this.drainTimer ??= setTimeout(() => this.pollDrain(), DRAIN_POLL_MS)
+  }
+
+  private pollDrain(): void {
+    this.drainTimer = undefined
+    if (this.gone) return
+    if (this.ws.bufferedAmount > 0) {
+      this.drainTimer = setTimeout(() => this.pollDrain(), DRAIN_POLL_MS)
+      return
+    }
+    for (const f of this.drainWaiters.splice(0)) f()
+  }
+
+  pause(): void {
+    this.ws.pause()
+  }
+
+  resume(): void {
+    this.ws.resume()
+  }
+
+  ping(): void {
+    if (this.ws.readyState === OPEN) this.ws.ping()
+  }
+
+  setMaxPayload(octets: number): void {
+    this.maxPayload = octets
   }
 
   close(code: number): void {
@@ -227,7 +383,7 @@ export interface WsAcceptHost {
 export class WsListener {
   /** Connections accepted through this listener and still open. */
   readonly connections = new Set<NodeWsTransport>()
-  private readonly wss = new (wsLib as WsLib).WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: 64 * 1024 + 1 })
+  private readonly wss = new (wsLib as WsLib).WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: INITIAL_MAX_PAYLOAD })
   /** The subprotocol chosen for each request being upgraded (written into the 101 response). */
   private readonly chosen = new WeakMap<IncomingMessage, ZwsProtocol>()
   private closed = false
@@ -383,6 +539,8 @@ export interface WsConnectHost extends ConnecterHost {
  */
 export class WsConnecter extends Connecter {
   private ws: WebSocket | undefined
+  /** The attempt in flight under Bun (its global WebSocket). */
+  private bunWs: { terminate(): void } | undefined
   /**
    * Set when a server refused our offer with 400 while it included "ZWS2.0" after "ZWS2.0/NULL":
    * a server on `ws` 8 (jszmq's, for one) refuses the whole header for its "/" (see the file's
@@ -431,13 +589,14 @@ export class WsConnecter extends Connecter {
     // when set, bounds it first). Before, the one attempt hung for ever (review of issue 19, finding 6).
     const handshake = (t as ConnecterTiming & { handshakeInterval?: number }).handshakeInterval ?? 0
     const upgradeTimeout = t.connectTimeout > 0 ? t.connectTimeout : handshake
+    if (BUN) return this.attemptBun(url, protocols, upgradeTimeout)
     let ws: WebSocket
     try {
       ws = new wsLib.WebSocket(url, {
         // Written here: `ws` refuses "ZWS2.0/NULL" as a subprotocol token (see the file's doc).
         headers: { "Sec-WebSocket-Protocol": protocols.join(",") },
         perMessageDeflate: false,
-        maxPayload: 64 * 1024 + 1,
+        maxPayload: INITIAL_MAX_PAYLOAD,
         ...(upgradeTimeout > 0 ? { handshakeTimeout: upgradeTimeout } : {}),
         ...this.tls,
       })
@@ -486,10 +645,62 @@ export class WsConnecter extends Connecter {
     req?.on("socket", (s) => s.unref())
   }
 
+  /**
+   * One attempt under Bun, on its global WebSocket: it takes the `Sec-WebSocket-Protocol` header
+   * as written (no token check) and reports the server's answer as `protocol`, checked here against
+   * the offer. The upgrade's timeout is a timer of ours (Bun's client has no handshakeTimeout).
+   */
+  private attemptBun(url: string, protocols: ZwsProtocol[], upgradeTimeout: number): void {
+    const Ctor = (globalThis as unknown as { WebSocket: BunWebSocketClass }).WebSocket
+    let ws: BunWebSocket
+    try {
+      ws = new Ctor(url, {
+        headers: { "Sec-WebSocket-Protocol": protocols.join(",") },
+        ...(this.tls.ca || this.tls.servername ? { tls: { ...(this.tls.ca ? { ca: this.tls.ca } : {}), ...(this.tls.servername ? { serverName: this.tls.servername } : {}) } } : {}),
+      })
+    } catch {
+      return this.retry()
+    }
+    const handle = { terminate: () => ws.terminate() }
+    this.bunWs = handle
+    this.hostOf.connectEvent("connect:delay", this.eventAddress)
+    const timer = upgradeTimeout > 0 ? setTimeout(() => failed(), upgradeTimeout) : undefined
+    ;(timer as { unref?: () => void } | undefined)?.unref?.()
+    let done = false
+    const failed = () => {
+      clearTimeout(timer)
+      if (done) return
+      done = true
+      if (this.bunWs === handle) this.bunWs = undefined
+      ws.terminate()
+      this.hostOf.connectEvent("close", this.eventAddress)
+      this.retry()
+    }
+    ws.addEventListener("close", failed)
+    ws.addEventListener("open", () => {
+      clearTimeout(timer)
+      if (done) return
+      // RFC 45: "Server must choose one of the client protocols".
+      const chosen = ws.protocol
+      if (!(protocols as string[]).includes(chosen)) return failed()
+      done = true
+      this.bunWs = undefined
+      if (this.stopped) return void ws.terminate()
+      this.current = -1
+      this.hostOf.connectEvent("connect", this.eventAddress)
+      const transport = new BunWsTransport(ws, chosen)
+      // The socket tells a message transport from a byte stream (isMessageTransport).
+      this.hostOf.connected(transport as unknown as NetSocket, this)
+    })
+  }
+
   override stop(): void {
     super.stop()
     const ws = this.ws
     this.ws = undefined
     ws?.terminate()
+    const b = this.bunWs
+    this.bunWs = undefined
+    b?.terminate()
   }
 }
