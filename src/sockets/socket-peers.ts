@@ -177,6 +177,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
               address: listener.address,
               error: new ZmtpError("ERR_ZMTP_MECHANISM_MISMATCH", `no ZWS subprotocol of ours offered (${offered ?? "none"})`),
             }),
+          wsLost: (listener, error) => this.event({ type: "accept:error", address: listener.address, error }),
         },
         options?.server,
       )

@@ -18,7 +18,7 @@ import type { Duplex } from "node:stream"
 import type WebSocket from "ws"
 import type { WebSocketServer } from "ws"
 import { chooseProtocol, type ZwsProtocol } from "../codec/zws.js"
-import { ProtocolError, zerr } from "../errors.js"
+import { ProtocolError, zerr, zerrWithMessage, type ZmtpError } from "../errors.js"
 import type { MessageTransport, MessageTransportHandlers } from "../engine/message-transport.js"
 import { Connecter, type ConnecterHost, type ConnecterTiming } from "./connecter.js"
 import { systemErrorCode, type Endpoint } from "./endpoint.js"
@@ -378,6 +378,8 @@ export interface WsAcceptHost {
   wsAccepted(t: NodeWsTransport, l: WsListener): void
   /** An upgrade refused: none of the client's subprotocols is one we speak (RFC 45 "Handshake"). */
   wsRefused(l: WsListener, offered: string | undefined): void
+  /** An upgrade on our path lost to another 'upgrade' listener of the application's server. */
+  wsLost?(l: WsListener, error: ZmtpError): void
 }
 
 export class WsListener {
@@ -387,6 +389,8 @@ export class WsListener {
   /** The subprotocol chosen for each request being upgraded (written into the 101 response). */
   private readonly chosen = new WeakMap<IncomingMessage, ZwsProtocol>()
   private closed = false
+  /** Sockets we ended ourselves (a refusal, a close), not lost to another listener. */
+  private readonly ours = new WeakSet<Duplex>()
 
   private constructor(
     private readonly server: WebServer,
@@ -408,11 +412,23 @@ export class WsListener {
   /** Handles an upgrade request routed to this listener's path. */
   upgrade(req: IncomingMessage, sock: Duplex, head: Buffer): void {
     if (this.closed) return void sock.destroy()
+    // An application's `ws` WebSocketServer created with `server` (with or without `path`) answers
+    // every upgrade it does not take with 400 and ends the socket, whichever listener comes first:
+    // ours then cannot serve the path (review of issue 19, finding 8). Nothing here can keep the
+    // socket from it; what can be done is to say so (README "In the browser": use noServer).
+    if (!this.own && (sock.writableEnded || sock.destroyed)) return this.lost(req)
+    if (!this.own) {
+      // Every 'upgrade' listener runs in this same emit: by the next microtask they all have.
+      queueMicrotask(() => {
+        if (sock.writableEnded && !this.ours.has(sock)) this.lost(req)
+      })
+    }
     const offered = req.headers["sec-websocket-protocol"]
     const chosen = chooseProtocol(offered, this.host.wsMechanism())
     if (!chosen) {
       // RFC 45: "If none of the protocols are supported by the server the server should closed the
       // connection (with BAD REQUEST ...)".
+      this.ours.add(sock)
       sock.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
       sock.destroy()
       return this.host.wsRefused(this, offered)
@@ -428,6 +444,18 @@ export class WsListener {
       ws.once("close", () => this.connections.delete(t))
       this.host.wsAccepted(t, this)
     })
+  }
+
+  /** Reports an upgrade on our path that another 'upgrade' listener of the server answered. */
+  private lost(req: IncomingMessage): void {
+    this.host.wsLost?.(
+      this,
+      zerrWithMessage(
+        "ECONNRESET",
+        `the upgrade of ${pathOf(req.url)} was answered by another 'upgrade' listener of the server (a ws WebSocketServer given \`server\` refuses every path but its own: create it with noServer: true)`,
+        this.address,
+      ),
+    )
   }
 
   /**
