@@ -350,8 +350,20 @@ export class BunWsTransport implements MessageTransport {
 /** One route per path on an http(s) server; one 'upgrade' handler per server, however many binds. */
 const routes = new WeakMap<WebServer, Map<string, WsListener>>()
 
+/**
+ * On a server of our own, the timer that drops a connection whose HTTP upgrade request has not
+ * come in whole within ZMQ_HANDSHAKE_IVL: the upgrade is the first part of a ws connection's
+ * handshake, and Node's own bound (headersTimeout, checked every 30 s) let a peer that trickles
+ * its headers hold the connection 60 to 90 s (review of issue 19, finding 10).
+ */
+const upgradeTimers = new WeakMap<Duplex, ReturnType<typeof setTimeout>>()
+
 function onUpgrade(server: WebServer, own: boolean): (req: IncomingMessage, sock: Duplex, head: Buffer) => void {
   return (req, sock, head) => {
+    if (own) {
+      clearTimeout(upgradeTimers.get(sock))
+      upgradeTimers.delete(sock)
+    }
     const l = routes.get(server)?.get(pathOf(req.url))
     if (l) return l.upgrade(req, sock, head)
     // Another path: left to the application's own upgrade handlers, if it has any.
@@ -368,6 +380,22 @@ export interface WsListenerOptions {
   readonly ipv6: boolean
   readonly wssCertPem: Buffer | null
   readonly wssKeyPem: Buffer | null
+  /** wsOrigins: the Origin values accepted (null: any). */
+  readonly wsOrigins?: Buffer | null
+  /** ZMQ_HANDSHAKE_IVL: on a server of our own, it bounds the HTTP request of the upgrade too. */
+  readonly handshakeInterval?: number
+}
+
+/** The origins of a wsOrigins value, lowercased (RFC 6454 section 6.2 serializes them so), or undefined for any. */
+function originsOf(v: Buffer | null | undefined): ReadonlySet<string> | undefined {
+  if (!v) return undefined
+  return new Set(
+    v
+      .toString("utf8")
+      .split(/[\s,]+/)
+      .filter((o) => o !== "")
+      .map((o) => o.toLowerCase()),
+  )
 }
 
 /** The socket side of a ws listener. */
@@ -378,8 +406,11 @@ export interface WsAcceptHost {
   wsAccepted(t: NodeWsTransport, l: WsListener): void
   /** An upgrade refused: none of the client's subprotocols is one we speak (RFC 45 "Handshake"). */
   wsRefused(l: WsListener, offered: string | undefined): void
-  /** An upgrade on our path lost to another 'upgrade' listener of the application's server. */
-  wsLost?(l: WsListener, error: ZmtpError): void
+  /**
+   * An upgrade of our path that did not become a connection: refused for its Origin (EACCES), or
+   * answered by another 'upgrade' listener of the application's server (ECONNRESET).
+   */
+  wsUpgradeFailed?(l: WsListener, error: ZmtpError): void
 }
 
 export class WsListener {
@@ -402,6 +433,8 @@ export class WsListener {
     /** The string given to bind(), which unbind() accepts too. */
     readonly given: string,
     private readonly host: WsAcceptHost,
+    /** wsOrigins, lowercased; undefined accepts any. */
+    private readonly origins: ReadonlySet<string> | undefined,
   ) {
     this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
       const p = this.chosen.get(req)
@@ -422,6 +455,17 @@ export class WsListener {
       queueMicrotask(() => {
         if (sock.writableEnded && !this.ours.has(sock)) this.lost(req)
       })
+    }
+    // A browser sends the page's origin (RFC 6455 section 10.2: the server may refuse an origin it
+    // does not want with 403); clients that are not browsers send none (version 8 sent it as
+    // Sec-WebSocket-Origin), and those are not what the check is about.
+    const o = req.headers.origin ?? req.headers["sec-websocket-origin"]
+    const origin = Array.isArray(o) ? o[0] : o
+    if (this.origins && origin !== undefined && !this.origins.has(origin.toLowerCase())) {
+      this.ours.add(sock)
+      sock.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n")
+      sock.destroy()
+      return void this.host.wsUpgradeFailed?.(this, zerrWithMessage("EACCES", `upgrade from Origin ${origin} refused: not in wsOrigins`, this.address))
     }
     const offered = req.headers["sec-websocket-protocol"]
     const chosen = chooseProtocol(offered, this.host.wsMechanism())
@@ -448,11 +492,11 @@ export class WsListener {
 
   /** Reports an upgrade on our path that another 'upgrade' listener of the server answered. */
   private lost(req: IncomingMessage): void {
-    this.host.wsLost?.(
+    this.host.wsUpgradeFailed?.(
       this,
       zerrWithMessage(
         "ECONNRESET",
-        `the upgrade of ${pathOf(req.url)} was answered by another 'upgrade' listener of the server (a ws WebSocketServer given \`server\` refuses every path but its own: create it with noServer: true)`,
+        `the upgrade of ${pathOf(req.url)} was answered or closed by another 'upgrade' listener of the server before zmtp could serve it (the application's own check, or a ws WebSocketServer given \`server\`, which refuses every path but its own: create that one with noServer: true)`,
         this.address,
       ),
     )
@@ -489,14 +533,28 @@ export class WsListener {
         handlerOf.set(server, handler)
         server.on("upgrade", handler)
       }
-      const l = new WsListener(server, false, ep, formatWsEndpoint(ep, h, port), given, host)
+      const l = new WsListener(server, false, ep, formatWsEndpoint(ep, h, port), given, host, originsOf(opts.wsOrigins))
       table.set(ep.path, l)
       return Promise.resolve(l)
     }
     if (ep.transport === "wss" && (!opts.wssCertPem || !opts.wssKeyPem)) {
       return Promise.reject(zerr("EINVAL", "a wss:// bind needs wssCertPem and wssKeyPem (or an https.Server given to bind)", given))
     }
-    const s: WebServer = ep.transport === "wss" ? createHttpsServer({ cert: opts.wssCertPem!, key: opts.wssKeyPem! }) : createHttpServer()
+    const ivl = opts.handshakeInterval ?? 0
+    const s: WebServer =
+      ep.transport === "wss"
+        ? createHttpsServer({ cert: opts.wssCertPem!, key: opts.wssKeyPem!, ...(ivl > 0 ? { handshakeTimeout: ivl } : {}) })
+        : createHttpServer()
+    if (ivl > 0) {
+      // From the connection (over wss, once TLS is up: its own handshakeTimeout bounds that) to
+      // its upgrade request, the socket's whole HTTP part must fit in handshakeInterval.
+      s.on(ep.transport === "wss" ? "secureConnection" : "connection", (c: NetSocket) => {
+        const t = setTimeout(() => c.destroy(), ivl)
+        t.unref?.()
+        upgradeTimers.set(c, t)
+        c.once("close", () => clearTimeout(t))
+      })
+    }
     // Plain HTTP requests to a socket's own server: it serves WebSocket upgrades only.
     s.on("request", (_req, res) => {
       res.writeHead(426, { Upgrade: "websocket", Connection: "close" }).end()
@@ -515,7 +573,7 @@ export class WsListener {
           s.off("error", fail)
           s.on("error", () => {})
           const a = s.address() as { address: string; port: number }
-          const l = new WsListener(s, true, ep, formatWsEndpoint(ep, a.address, a.port), given, host)
+          const l = new WsListener(s, true, ep, formatWsEndpoint(ep, a.address, a.port), given, host, originsOf(opts.wsOrigins))
           routes.set(s, new Map([[ep.path, l]]))
           s.on("upgrade", onUpgrade(s, true))
           resolve(l)
