@@ -231,7 +231,7 @@ interface BunWebSocket {
   resume(): unknown
   close(code?: number, reason?: string): void
   terminate(): void
-  addEventListener(type: string, f: (e: { data?: unknown; code?: number }) => void): void
+  addEventListener(type: string, f: (e: { data?: unknown; code?: number; message?: string }) => void): void
 }
 type BunWebSocketClass = new (url: string, opts: { headers: Record<string, string>; tls?: { ca?: string[] | Buffer; serverName?: string } }) => BunWebSocket
 
@@ -762,6 +762,12 @@ export class WsConnecter extends Connecter {
       this.hostOf.connectEvent("close", this.eventAddress)
       this.retry()
     }
+    ws.addEventListener("error", (e) => {
+      // Bun's client gives the refusal's status in the message only (measured with Bun 1.4.5:
+      // "... failed: Expected 101 status code: 400"); a 400 is the cue for bareOnly, as above.
+      const m = (e as { message?: unknown }).message
+      if (typeof m === "string" && /status code: 400\b/.test(m) && protocols.length > 1 && protocols.includes("ZWS2.0")) this.bareOnly = true
+    })
     ws.addEventListener("close", failed)
     ws.addEventListener("open", () => {
       clearTimeout(timer)
