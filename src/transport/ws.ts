@@ -201,7 +201,7 @@ export class NodeWsTransport implements MessageTransport {
    * checks that an oversized frame is refused from its header). Bun replaces `ws` with its own
    * module, whose WebSocket has no receiver: its native side takes the limit at construction only
    * ({@link INITIAL_MAX_PAYLOAD} is then 0, none), so the limit is checked here, on each message
-   * as it arrives, after Bun has buffered it (test/transport/ws-bun.test.ts).
+   * as it arrives, after Bun has buffered it (test/transport/ws-sizes.test.ts).
    */
   setMaxPayload(octets: number): void {
     const r = (this.ws as unknown as { _receiver?: { _maxPayload?: number } })._receiver

@@ -44,6 +44,18 @@ describe("ws:// message sizes", () => {
     expect(await Promise.race([received, new Promise((r) => setTimeout(() => r("not delivered"), 200))])).toBe("not delivered")
   })
 
+  it("the connecting side refuses a message over its maxMessageSize too (Bun: its global WebSocket client)", async () => {
+    const push = track(new z.Push())
+    await push.bind("ws://127.0.0.1:*/down")
+    const pull = track(new z.Pull({ maxMessageSize: 1000 }))
+    pull.connect(push.lastEndpoint!)
+    await push.send(Buffer.alloc(5000, 1))
+    const received = pull.receive().then(() => "delivered", () => "closed")
+    await until(() => pull.statistics.protocolErrors > 0)
+    expect(pull.statistics.protocolErrors).toBeGreaterThanOrEqual(1)
+    expect(await Promise.race([received, new Promise((r) => setTimeout(() => r("not delivered"), 200))])).toBe("not delivered")
+  })
+
   it("before the handshake a message over 64 KiB is refused with 1009", async () => {
     const pull = track(new z.Pull())
     await pull.bind("ws://127.0.0.1:*/pre")
