@@ -166,6 +166,15 @@ export interface SocketOptions {
   wssHostname: string | Buffer | null
   /** ZMQ_WSS_TRUST_SYSTEM: with wssTrustPem set, trust the system's root authorities too. Default false. */
   wssTrustSystem: boolean
+  /**
+   * zmtp extension (libzmq has no such option; 1000 is zmtp's number for it): the origins a
+   * `ws://` or `wss://` bind accepts upgrades from, read at bind: a comma- or space-separated list
+   * of RFC 6454 origins (`https://app.example,http://127.0.0.1:8080`). An upgrade whose `Origin`
+   * header is none of them is refused with 403 and an accept:error (EACCES). A browser always sends
+   * `Origin` (WebSocket has no same-origin policy, so any page can reach the port); libzmq and
+   * other non-browser clients send none, and a request without one is accepted. Default null: any.
+   */
+  wsOrigins: string | Buffer | null
   /** ZMQ_BINDTODEVICE: network interface to bind to (at most 16 octets). Refused (EINVAL) unless null: Node cannot set SO_BINDTODEVICE. Default null. */
   interface: string | Buffer | null
   /**
@@ -347,6 +356,8 @@ export const optionTable = {
   wssTrustPem: { id: 105, type: "string", default: null, valid: octets(0x7fffffff, true) },
   wssHostname: { id: 106, type: "string", default: null, valid: octets(255, true) },
   wssTrustSystem: { id: 107, type: "bool", default: false },
+  // zmtp's own (no libzmq number): see SocketOptions.wsOrigins.
+  wsOrigins: { id: 1000, type: "string", default: null, valid: octets(0x7fffffff, true) },
   interface: { id: 92, type: "string", default: null, valid: octets(16, true), refuse: (v: Buffer | null) => v !== null },
   zapEnforceDomain: { id: 93, type: "bool", default: false, relaxed: "any" },
   loopbackFastPath: { id: 94, type: "bool", default: false, relaxed: "any" },

@@ -167,7 +167,14 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       l = await WsListener.open(
         ep,
         address,
-        { backlog: this.backlog, ipv6: this.ipv6, wssCertPem: this.opts.wssCertPem as Buffer | null, wssKeyPem: this.opts.wssKeyPem as Buffer | null },
+        {
+          backlog: this.backlog,
+          ipv6: this.ipv6,
+          wssCertPem: this.opts.wssCertPem as Buffer | null,
+          wssKeyPem: this.opts.wssKeyPem as Buffer | null,
+          wsOrigins: this.opts.wsOrigins as Buffer | null,
+          handshakeInterval: this.handshakeInterval,
+        },
         {
           wsMechanism: () => this.security.mechanism,
           wsAccepted: (t, listener) => this.accepted(t as unknown as NetSocket, listener as unknown as Listener),
@@ -177,6 +184,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
               address: listener.address,
               error: new ZmtpError("ERR_ZMTP_MECHANISM_MISMATCH", `no ZWS subprotocol of ours offered (${offered ?? "none"})`),
             }),
+          wsUpgradeFailed: (listener, error) => this.event({ type: "accept:error", address: listener.address, error }),
         },
         options?.server,
       )

@@ -42,6 +42,9 @@ export function rawZws(url: string, protocols: string | undefined, opts: WebSock
       const p = res.headers["sec-websocket-protocol"]
       protocol = Array.isArray(p) ? p[0] : p
       delete res.headers["sec-websocket-protocol"]
+      // Bun's own `ws` (it replaces the package) checks the answer in rawHeaders, after this event.
+      const raw = res.rawHeaders
+      for (let i = raw.length - 2; i >= 0; i -= 2) if (raw[i]!.toLowerCase() === "sec-websocket-protocol") raw.splice(i, 2)
     })
     ws.on("unexpected-response", (_req, res) => {
       status = res.statusCode

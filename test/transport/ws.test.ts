@@ -229,7 +229,11 @@ describe("ws:// Node <-> Node", () => {
     expect(events.some((e) => e.type === "disconnect")).toBe(false)
   })
 
-  it("maxMessageSize reaches ws's maxPayload: a frame over it is refused from its header (1009), before its body is sent", async () => {
+  // Under Bun, `ws` is Bun's own module: its WebSocket has no receiver whose limit could be raised
+  // after the handshake (nor a `_socket` to write a bare header on), so a message over the limit is
+  // refused once it has arrived whole (test/transport/ws-sizes.test.ts covers that on every runtime).
+  const bun = typeof (process.versions as { bun?: string }).bun === "string"
+  it.skipIf(bun)(`maxMessageSize reaches ws's maxPayload: a frame over it is refused from its header (1009), before its body is sent${bun ? " [skipped under Bun: its ws has no receiver, the limit is checked on arrival]" : ""}`, async () => {
     const pull = track(new z.Pull({ maxMessageSize: 1000 }))
     await pull.bind("ws://127.0.0.1:*/big")
     const events = recordEvents(pull)
