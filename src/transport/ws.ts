@@ -215,8 +215,12 @@ export class NodeWsTransport implements MessageTransport {
   }
 
   close(code: number): void {
-    if (this.ws.readyState === OPEN) this.ws.close(code)
-    else if (this.ws.readyState === CONNECTING) this.ws.terminate()
+    if (this.ws.readyState === OPEN) {
+      this.ws.close(code)
+      // Any code but 1000 fails the connection (the engine found a violation): as on an error above,
+      // nothing more is read, not even the peer's Close (RFC 6455 section 7.1.7).
+      if (code !== 1000) this.ws.pause()
+    } else if (this.ws.readyState === CONNECTING) this.ws.terminate()
   }
 
   terminate(): void {
