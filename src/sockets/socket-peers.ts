@@ -174,6 +174,7 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
           wssKeyPem: this.opts.wssKeyPem as Buffer | null,
           wsOrigins: this.opts.wsOrigins as Buffer | null,
           handshakeInterval: this.handshakeInterval,
+          maxMessageSize: this.maxMessageSize,
         },
         {
           wsMechanism: () => this.security.mechanism,

@@ -397,6 +397,8 @@ export interface WsListenerOptions {
   readonly wsOrigins?: Buffer | null
   /** ZMQ_HANDSHAKE_IVL: on a server of our own, it bounds the HTTP request of the upgrade too. */
   readonly handshakeInterval?: number
+  /** ZMQ_MAXMSGSIZE (-1: none): under Bun, the server's fixed WebSocket message limit. */
+  readonly maxMessageSize?: number
 }
 
 /** The origins of a wsOrigins value, lowercased (RFC 6454 section 6.2 serializes them so), or undefined for any. */
@@ -436,10 +438,24 @@ const WS_CLOSE_TIMEOUT = 1000
 /** `ws` 8.23's closeTimeout option, which @types/ws does not declare yet. */
 const closeTimeout: object = { closeTimeout: WS_CLOSE_TIMEOUT }
 
+/**
+ * The maxPayload of a listener's `ws` server. Under Node the handshake's limit: the engine raises it
+ * through the receiver once the peer is authenticated, so an unauthenticated peer is refused from a
+ * frame header over 64 KiB. Bun's native side takes the limit once, at construction, and cannot
+ * raise it, so there it is the largest message the socket accepts (ZMQ_MAXMSGSIZE plus the ZWS flag
+ * octet, and never under the handshake's), or none when ZMQ_MAXMSGSIZE is -1: under Bun, a ws
+ * server bounds what an unauthenticated peer makes it buffer only with `maxMessageSize` set (README,
+ * Runtime notes).
+ */
+function serverMaxPayload(maxMessageSize: number): number {
+  if (!BUN) return INITIAL_MAX_PAYLOAD
+  return maxMessageSize >= 0 ? Math.max(64 * 1024 + 1, maxMessageSize + 1) : 0
+}
+
 export class WsListener {
   /** Connections accepted through this listener and still open. */
   readonly connections = new Set<NodeWsTransport>()
-  private readonly wss = new (wsLib as WsLib).WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: INITIAL_MAX_PAYLOAD, ...closeTimeout })
+  private readonly wss: WebSocketServer
   /** The subprotocol chosen for each request being upgraded (written into the 101 response). */
   private readonly chosen = new WeakMap<IncomingMessage, ZwsProtocol>()
   private closed = false
@@ -458,7 +474,16 @@ export class WsListener {
     private readonly host: WsAcceptHost,
     /** wsOrigins, lowercased; undefined accepts any. */
     private readonly origins: ReadonlySet<string> | undefined,
+    /** ZMQ_MAXMSGSIZE at bind (-1: none). */
+    maxMessageSize = -1,
   ) {
+    this.wss = new (wsLib as WsLib).WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      clientTracking: false,
+      maxPayload: serverMaxPayload(maxMessageSize),
+      ...closeTimeout,
+    })
     this.wss.on("headers", (headers: string[], req: IncomingMessage) => {
       const p = this.chosen.get(req)
       if (p) headers.push(`Sec-WebSocket-Protocol: ${p}`)
@@ -556,7 +581,7 @@ export class WsListener {
         handlerOf.set(server, handler)
         server.on("upgrade", handler)
       }
-      const l = new WsListener(server, false, ep, formatWsEndpoint(ep, h, port), given, host, originsOf(opts.wsOrigins))
+      const l = new WsListener(server, false, ep, formatWsEndpoint(ep, h, port), given, host, originsOf(opts.wsOrigins), opts.maxMessageSize)
       table.set(ep.path, l)
       return Promise.resolve(l)
     }
@@ -596,7 +621,7 @@ export class WsListener {
           s.off("error", fail)
           s.on("error", () => {})
           const a = s.address() as { address: string; port: number }
-          const l = new WsListener(s, true, ep, formatWsEndpoint(ep, a.address, a.port), given, host, originsOf(opts.wsOrigins))
+          const l = new WsListener(s, true, ep, formatWsEndpoint(ep, a.address, a.port), given, host, originsOf(opts.wsOrigins), opts.maxMessageSize)
           routes.set(s, new Map([[ep.path, l]]))
           s.on("upgrade", onUpgrade(s, true))
           resolve(l)

@@ -205,7 +205,11 @@ describe("sends beyond the HWM to a peer that never reads: as over tcp, over ws 
   }
 })
 
-it("a message over maxMessageSize is refused from its WebSocket header, before its body is buffered, and the connection ends", async () => {
+// Under Bun neither side can refuse from a header: the server's limit is fixed at construction and
+// the client (Bun's global WebSocket) has none; the engine refuses the message once it has arrived
+// (test/transport/ws-sizes.test.ts covers that).
+const bun = typeof (process.versions as { bun?: string }).bun === "string"
+it.skipIf(bun)(`a message over maxMessageSize is refused from its WebSocket header, before its body is buffered, and the connection ends${bun ? " [skipped under Bun: its ws has no receiver, the limit is checked on arrival]" : ""}`, async () => {
   for (const side of ["server", "client"] as const) {
     const subject = new Dealer({ maxMessageSize: 64 * 1024, linger: 0 })
     cleanups.push(() => subject.close())
