@@ -29,6 +29,7 @@ import { Reply } from "../sockets/reply.js"
 import type { SocketOptions } from "../options.js"
 import { RpcError, toWireError, type WireError } from "./errors.js"
 import { OutcomeCache } from "./outcome-cache.js"
+import { RPC_SOCKET_DEFAULTS } from "./client.js"
 import {
   DEFAULT_TOPIC,
   KIND_CAST,
@@ -113,7 +114,10 @@ export interface RpcServerOptions {
    * synchronous one holds the event loop until it returns, and nothing can interrupt it.
    */
   handlerTimeout: number
-  /** Options for each REP socket (zeromq.js names), over the defaults `{ linger: 0 }`. */
+  /**
+   * Options for each REP socket (zeromq.js names), over the defaults {@link RPC_SOCKET_DEFAULTS}
+   * (`linger: 0`, `immediate: true`, heartbeats every 1 s, 3 s timeout).
+   */
   socketOptions: Partial<SocketOptions>
   /** Told about failures no caller hears of: a cast handler that threw. */
   onError: (err: unknown, ctx: CallContext) => void
@@ -157,8 +161,8 @@ export class RpcServer {
       cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
       cacheTtl: options.cacheTtl ?? 60_000,
       handlerTimeout: options.handlerTimeout ?? -1,
-      // Merged, so that setting one option keeps linger 0 (a closed server drops what it holds).
-      socketOptions: { linger: 0, ...options.socketOptions },
+      // Merged, so that setting one option keeps the others (a closed server drops what it holds).
+      socketOptions: { ...RPC_SOCKET_DEFAULTS, ...options.socketOptions },
       onError: options.onError ?? (() => {}),
     }
     const o = this.options
@@ -186,19 +190,29 @@ export class RpcServer {
   }
 
   /**
-   * Connects `concurrency` REP sockets to an endpoint (a broker backend, usually ipc). Returns at once;
-   * the sockets connect and reconnect in the background. Throws EINVAL/EPROTONOSUPPORT for a bad endpoint.
+   * Connects `concurrency` REP sockets to an endpoint (a broker backend, ipc or tcp), or to each of a
+   * list of them: a server takes work from every broker it is connected to, and the sockets of one
+   * broker never wait on another's (each REP serves one endpoint, so a broker that is down holds only
+   * its own sockets idle). Returns at once; the sockets connect and reconnect in the background.
+   * Throws EINVAL/EPROTONOSUPPORT for a bad endpoint, before connecting to any of the list.
    */
-  connect(endpoint: string): void {
+  connect(endpoint: string | string[]): void {
     if (this.closing) throw new RpcError("ERR_RPC_CLOSED", "server is closed")
-    for (let i = 0; i < this.options.concurrency; i++) {
-      const rep = new Reply(this.options.socketOptions)
-      try {
-        rep.connect(endpoint)
-      } catch (e) {
-        rep.close()
-        throw e
+    const list = Array.isArray(endpoint) ? endpoint : [endpoint]
+    const opened: Reply[] = []
+    try {
+      for (const ep of list) {
+        for (let i = 0; i < this.options.concurrency; i++) {
+          const rep = new Reply(this.options.socketOptions)
+          opened.push(rep)
+          rep.connect(ep)
+        }
       }
+    } catch (e) {
+      for (const rep of opened) rep.close()
+      throw e
+    }
+    for (const rep of opened) {
       this.sockets.push(rep)
       void this.serve(rep)
     }
