@@ -7,3 +7,4 @@ export { RpcServer, type RpcServerOptions, type RpcServerStats, type Handler, ty
 export { Broker, type BrokerOptions, type BrokerStats } from "./broker.js"
 export { RpcError, RemoteError, TimeoutError, type RpcErrorCode, type WireError } from "./errors.js"
 export { PROTOCOL_VERSION, DEFAULT_TOPIC } from "./protocol.js"
+export { MemoryOutcomeStore, type OutcomeStore, type Claim } from "./outcome-cache.js"

@@ -14,12 +14,14 @@
  * - a cast is acknowledged as soon as the request is read and a handler for it exists; the handler
  *   then runs in the background and its outcome is reported only to `onError` (if it fails).
  *
- * Retries never run a handler twice: the outcome of each call id is kept in a bounded
- * {@link OutcomeCache}, and a request whose id is there gets the remembered reply (or waits for the
- * running one). The guarantee holds per server process: two servers behind one broker do not share
- * their caches, so a retry that the broker routes to the other server runs there too. It also holds
- * only while the outcome is remembered: within `cacheTtl`, `cacheSize` and `cacheBytes`, and for
- * results of at most `cacheBytes / 16` (a larger result is not kept, so its retry runs again).
+ * Retries never run a handler twice where the store reaches: the outcome of each call id is kept in
+ * an {@link OutcomeStore} (by default a bounded in-memory one of this server's own), and a request
+ * whose id is there gets the remembered reply (or waits for the running one). With the default store
+ * the guarantee holds per server process: two servers (behind one broker or several) do not share
+ * their memory, so a retry that a broker routes to the other server runs there too. Servers given one
+ * shared store run each call id at most once between them. Either way it holds only while the
+ * outcome is remembered: for the default store within `cacheTtl`, `cacheSize` and `cacheBytes`, and
+ * for results of at most `cacheBytes / 16` (a larger result is not kept, so its retry runs again).
  *
  * A handler that never settles would hold its REP socket (and the caller) for ever: `handlerTimeout`
  * answers such a call with ERR_RPC_HANDLER_TIMEOUT and frees the socket. JavaScript cannot stop the
@@ -28,7 +30,7 @@
 import { Reply } from "../sockets/reply.js"
 import type { SocketOptions } from "../options.js"
 import { RpcError, toWireError, type WireError } from "./errors.js"
-import { OutcomeCache } from "./outcome-cache.js"
+import { MemoryOutcomeStore, type Claim, type OutcomeStore } from "./outcome-cache.js"
 import { RPC_SOCKET_DEFAULTS } from "./client.js"
 import {
   DEFAULT_TOPIC,
@@ -94,6 +96,13 @@ export interface RpcServerOptions {
   concurrency: number
   /** The topic served; requests naming another topic are refused with ERR_RPC_TOPIC. "*" serves any. Default "default". */
   topic: string
+  /**
+   * Where call ids and their outcomes are remembered, so that a retry never runs a call again (see
+   * {@link OutcomeStore}). Default: a {@link MemoryOutcomeStore} of this server's own, within
+   * `cacheSize`, `cacheBytes` and `cacheTtl` (which apply to the default only): a call runs at most
+   * once on this server. One store shared by several servers: at most once across them.
+   */
+  store: OutcomeStore
   /** Finished call outcomes remembered for retries (0: no deduplication). Default 10000. */
   cacheSize: number
   /**
@@ -146,7 +155,8 @@ export interface RpcServerStats {
 export class RpcServer {
   private readonly handlers = new Map<string, Handler>()
   private readonly options: RpcServerOptions
-  private readonly cache: OutcomeCache
+  /** The default store, this server's own (a store given in the options is the user's to clear). */
+  private own: MemoryOutcomeStore | undefined
   private readonly sockets: Reply[] = []
   private closing = false
   /** Calls whose handler runs now, to abort their signal on close(). */
@@ -164,6 +174,7 @@ export class RpcServer {
       // Merged, so that setting one option keeps the others (a closed server drops what it holds).
       socketOptions: { ...RPC_SOCKET_DEFAULTS, ...options.socketOptions },
       onError: options.onError ?? (() => {}),
+      store: options.store as OutcomeStore,
     }
     const o = this.options
     if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new RpcError("EINVAL", "concurrency must be a positive integer")
@@ -173,7 +184,12 @@ export class RpcServer {
     if (o.handlerTimeout !== -1 && !(Number.isFinite(o.handlerTimeout) && o.handlerTimeout > 0)) {
       throw new RpcError("EINVAL", "handlerTimeout must be a positive number of ms, or -1")
     }
-    this.cache = new OutcomeCache({ capacity: o.cacheSize, maxBytes: o.cacheBytes, ttl: o.cacheTtl })
+    if (o.store === undefined) {
+      this.own = new MemoryOutcomeStore({ capacity: o.cacheSize, maxBytes: o.cacheBytes, ttl: o.cacheTtl })
+      o.store = this.own
+    } else if (typeof o.store?.claim !== "function" || typeof o.store.finish !== "function") {
+      throw new RpcError("EINVAL", "store must have claim(id) and finish(id, reply)")
+    }
     for (const [name, fn] of Object.entries(handlers)) this.handle(name, fn)
   }
 
@@ -220,7 +236,9 @@ export class RpcServer {
 
   /** Counters since start, and the outcome cache's size now. */
   get stats(): RpcServerStats {
-    return { ...this.counters, cachedOutcomes: this.cache.size, cachedBytes: this.cache.bytes }
+    const store = this.options.store
+    const mem = store instanceof MemoryOutcomeStore ? store : undefined
+    return { ...this.counters, cachedOutcomes: mem?.size ?? 0, cachedBytes: mem?.bytes ?? 0 }
   }
 
   /**
@@ -234,7 +252,7 @@ export class RpcServer {
     const closed = new RpcError("ERR_RPC_CLOSED", "server is closed")
     for (const ctx of this.active) ctx.abort(closed)
     this.active.clear()
-    this.cache.clear()
+    this.own?.clear()
   }
 
   private async serve(rep: Reply): Promise<void> {
@@ -268,15 +286,24 @@ export class RpcServer {
       const err = e as RpcError & { callId?: string }
       return encodeError(err.callId ?? "", { name: "RpcError", message: err.message, code: err.code })
     }
-    const cached = this.cache.get(req.id)
-    if (cached) {
+    let claim: Claim
+    try {
+      claim = await this.options.store.claim(req.id)
+    } catch (e) {
+      // A store that cannot answer: refuse rather than risk a second run; the client may retry.
+      return encodeError(req.id, { name: "RpcError", code: "ERR_RPC_UNAVAILABLE", message: `outcome store: ${(e as Error).message}` })
+    }
+    if (claim.state !== "new") {
       // A retry: answer with the first attempt's outcome, waiting for it if it is still running.
       this.counters.duplicates++
-      return cached.reply ?? (await cached.done)
+      return claim.state === "done" ? claim.reply : await claim.done
     }
-    const record = this.cache.begin(req.id)
     const reply = await this.execute(req, topic)
-    record(reply)
+    try {
+      await this.options.store.finish(req.id, reply)
+    } catch (e) {
+      this.options.onError(e, new Context(req.id, req.method, topic, req.kind === KIND_CAST))
+    }
     return reply
   }
 
