@@ -1,13 +1,47 @@
 /**
  * Pieces of the several-broker tests (issue 20): brokers as child processes (`node dist/cli.js
- * broker`, killed with SIGKILL as an operator's crash would be), tcp on loopback with ephemeral
+ * broker` built by {@link buildCli}, killed with SIGKILL as an operator's crash would be), tcp on loopback with ephemeral
  * ports, and a TCP relay that can stop forwarding without closing anything (a partition).
  */
 import { fork, type ChildProcess } from "node:child_process"
+import { build } from "esbuild"
+import { mkdtempSync, rmSync } from "node:fs"
 import { createServer, connect, type Server, type Socket } from "node:net"
+import { join } from "node:path"
 import { freeTcpPort } from "../helpers.js"
 
-const CLI = new URL("../../dist/cli.js", import.meta.url).pathname
+const ROOT = new URL("../..", import.meta.url).pathname
+let CLI = ""
+let built = ""
+
+/**
+ * Bundles the CLI from src/ with esbuild into a directory of this test file's own, so that the test
+ * neither depends on nor races with `dist/`, which other test files rebuild (and tsup cleans) while
+ * this one runs; esbuild alone, not tsup, to keep the build to a fraction of a second on a shared
+ * machine. Returns the path of cli.js.
+ */
+export async function buildCli(): Promise<string> {
+  // Inside the project, so that the bundle's external dependencies resolve from its node_modules.
+  built = mkdtempSync(join(ROOT, ".fabric-build-"))
+  CLI = join(built, "cli.js")
+  await build({
+    entryPoints: [join(ROOT, "src/cli/main.ts")],
+    outfile: CLI,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node18",
+    packages: "external",
+    logLevel: "silent",
+  })
+  return CLI
+}
+
+/** Removes what {@link buildCli} made. */
+export function removeCli(): void {
+  if (built) rmSync(built, { recursive: true, force: true })
+  built = ""
+}
 
 /** A broker child process on fixed loopback ports, so that it can be started again on the same ones. */
 export class BrokerProcess {

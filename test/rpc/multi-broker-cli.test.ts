@@ -1,14 +1,16 @@
 /**
  * The CLI with several brokers (issue 20, item 1): `zmtp serve`, `zmtp call` and `zmtp load` take a
- * repeated --connect; `zmtp broker` is unchanged, with a tcp backend. Runs `node dist/cli.js`
- * (build with `npx tsup`).
+ * repeated --connect; `zmtp broker` is unchanged, with a tcp backend. Runs the CLI built from
+ * src/ into a temp dir.
  */
 import { execFile } from "node:child_process"
 import { fork } from "node:child_process"
-import { afterEach, describe, expect, it } from "vitest"
-import { BrokerProcess } from "./fabric.js"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { BrokerProcess, buildCli, removeCli } from "./fabric.js"
 
-const CLI = new URL("../../dist/cli.js", import.meta.url).pathname
+let CLI = ""
+beforeAll(async () => void (CLI = await buildCli()), 120_000)
+afterAll(removeCli)
 
 let brokers: BrokerProcess[] = []
 let procs: ReturnType<typeof fork>[] = []

@@ -3,12 +3,15 @@
  * - default store (each server its own memory): a call id never runs twice on one server, across a
  *   broker kill with retries; a retry that another broker hands to another server may run there;
  * - one store shared by the servers: a call id never runs twice anywhere, across the same kill.
- * Brokers are `node dist/cli.js broker` child processes killed with SIGKILL (build with `npx tsup`).
+ * Brokers are `node dist/cli.js broker` child processes killed with SIGKILL (built from src/ into a temp dir first).
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { MemoryOutcomeStore, RpcClient, RpcServer, type CallContext, type OutcomeStore } from "../../src/rpc/index.js"
 import { sleep } from "../helpers.js"
-import { BrokerProcess } from "./fabric.js"
+import { BrokerProcess, buildCli, removeCli } from "./fabric.js"
+
+beforeAll(buildCli, 120_000)
+afterAll(removeCli)
 
 let open: { close(): unknown }[] = []
 let brokers: BrokerProcess[] = []

@@ -4,13 +4,16 @@
  * closes nothing) loses no call when the client retries, and no call runs twice on one server; a
  * broker that comes back is used again by everyone without a restart.
  *
- * Brokers run as `node dist/cli.js broker` child processes (build with `npx tsup` first), on
+ * Brokers run as `node dist/cli.js broker` child processes (built from src/ into a temp dir first), on
  * loopback tcp with ephemeral ports for both frontend and backend; servers and clients run here.
  */
-import { afterEach, describe, expect, it } from "vitest"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { Broker, RpcClient, RpcServer, type CallContext, type RpcServerOptions } from "../../src/rpc/index.js"
 import { sleep } from "../helpers.js"
-import { BrokerProcess, Relay } from "./fabric.js"
+import { BrokerProcess, Relay, buildCli, removeCli } from "./fabric.js"
+
+beforeAll(buildCli, 120_000)
+afterAll(removeCli)
 
 let open: { close(): unknown }[] = []
 let brokers: BrokerProcess[] = []
@@ -97,7 +100,7 @@ describe("several brokers", () => {
     for (let i = 0; i < 3; i++) bs.push(track(await Broker.start({ frontend: "tcp://127.0.0.1:*", backend: "tcp://127.0.0.1:*" })))
     const server = track(new RpcServer({ echo: (x: unknown) => x }, { concurrency: 4 }))
     for (const b of bs) server.connect(b.backends.default!)
-    const client = track(new RpcClient(bs.map((b) => b.frontend), { timeout: 3000, poolSize: 8 }))
+    const client = track(new RpcClient(bs.map((b) => b.frontend), { timeout: 10_000, poolSize: 8 }))
     const results = await Promise.all(Array.from({ length: 300 }, (_, i) => client.call("echo", i)))
     expect(results).toEqual(Array.from({ length: 300 }, (_, i) => i))
     // Every broker forwarded requests, and got replies back from the one server.
