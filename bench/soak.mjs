@@ -22,10 +22,13 @@
  * --workers N (3), --timeout ms per attempt (1000), --retries N (3), --kill-every S mean seconds
  * between kills (4; 0 = no kills), --payload octets (256), --work ms max per request in a worker (2),
  * --report-every S (10), --seed N, --module PATH (dist/index.js), --json FILE.
+ *
+ * With --brokers N it runs the RPC fabric instead (issue 20): N brokers, RpcServers and an RpcClient,
+ * one broker killed or partitioned at a time; see "Fabric mode" below.
  */
 import { fork } from "node:child_process"
 import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
+import { connect as netConnect, createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -436,6 +439,206 @@ async function orchestrate() {
   process.exit(ok ? 0 : 1)
 }
 
+
+// ------------------------------------------------------------------------------------------------
+// Fabric mode (issue 20): several brokers, the RPC layer, kills and partitions of one broker
+// ------------------------------------------------------------------------------------------------
+//
+//   node bench/soak.mjs --brokers 3 --kill-every 8 --seconds 40
+//   node bench/soak.mjs --brokers 2 --partition-every 12 --down 6 --seconds 40
+//   node bench/soak.mjs --brokers 1 --kill-every 0 --seconds 10        (throughput, no faults)
+//
+// N `zmtp broker` processes (dist/cli.js; tcp frontend and backend on loopback), --servers `zmtp
+// serve` processes (2) each connected to every backend, and one RpcClient here (dist/index.js) with
+// --concurrency calls in flight (64), --timeout ms per attempt (1000) and --retries (5). Every
+// --kill-every S seconds one broker (in turn) is SIGKILLed and started again --down S later (2); or
+// every --partition-every S seconds the last broker is cut off for --down S (6) by a TCP relay in
+// this process that stops forwarding both ways without closing anything (clients and servers reach
+// that broker only through it). Reported per window (from one fault to the next): calls completed,
+// retries, failures, p50/p99 of completed calls; and the whole run. Exit 1 if any call failed.
+
+async function freePort() {
+  const srv = createServer()
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r))
+  const { port } = srv.address()
+  await new Promise((r) => srv.close(r))
+  return port
+}
+
+/** A relay on loopback in front of `target`; partition() stops forwarding both ways, closing nothing. */
+async function startRelay(target) {
+  let cut = false
+  const pending = []
+  const held = []
+  const socks = new Set()
+  const later = (fn) => (cut ? pending.push(fn) : fn())
+  const accept = (down) => {
+    down.on("error", () => {})
+    if (cut) return void held.push(down)
+    const up = netConnect(target, "127.0.0.1")
+    up.on("error", () => {})
+    socks.add(down).add(up)
+    const forward = (a, b) => {
+      a.on("data", (c) => later(() => b.write(c)))
+      a.on("end", () => later(() => b.end()))
+      a.on("close", () => later(() => (socks.delete(a), b.destroy())))
+    }
+    forward(down, up)
+    forward(up, down)
+    down.resume()
+  }
+  const srv = createServer({ pauseOnConnect: true }, accept)
+  await new Promise((r) => srv.listen(0, "127.0.0.1", r))
+  return {
+    port: srv.address().port,
+    partition: () => void (cut = true),
+    heal: () => {
+      cut = false
+      for (const fn of pending.splice(0)) fn()
+      for (const s of held.splice(0)) accept(s)
+    },
+    close: () => {
+      for (const s of [...socks, ...held]) s.destroy()
+      srv.close()
+    },
+  }
+}
+
+async function fabric() {
+  const cli = join(root, "dist", "cli.js")
+  const z = await loadZmtp(resolve(args.module ?? join(root, "dist", "index.js")))
+  const n = num("brokers", 3)
+  const servers = num("servers", 2)
+  const seconds = num("seconds", 30)
+  const killEvery = num("kill-every", 0)
+  const partitionEvery = num("partition-every", 0)
+  const down = num("down", partitionEvery > 0 ? 6 : 2)
+  const concurrency = num("concurrency", 64)
+  const timeout = num("timeout", 1000)
+  const retries = num("retries", 5)
+  const children = new Set()
+  const spawn = (argv) => {
+    const c = fork(cli, argv, { stdio: ["ignore", "ignore", "inherit", "ipc"] })
+    children.add(c)
+    c.on("exit", () => children.delete(c))
+    c.on("error", () => {})
+    return new Promise((res, rej) => {
+      c.on("message", (m) => m?.type === "ready" && res(c))
+      c.once("exit", () => rej(new Error(`${argv[0]} exited`)))
+    })
+  }
+  const brokers = []
+  for (let i = 0; i < n; i++) brokers.push({ front: await freePort(), back: await freePort(), proc: undefined })
+  const startBroker = async (b) => {
+    b.proc = await spawn(["broker", "--frontend", `tcp://127.0.0.1:${b.front}`, "--backend", `tcp://127.0.0.1:${b.back}`, "--quiet"])
+  }
+  for (const b of brokers) await startBroker(b)
+  let relays
+  if (partitionEvery > 0) {
+    const last = brokers[n - 1]
+    relays = [await startRelay(last.front), await startRelay(last.back)]
+  }
+  const fronts = brokers.map((b, i) => `tcp://127.0.0.1:${relays && i === n - 1 ? relays[0].port : b.front}`)
+  const backs = brokers.map((b, i) => `tcp://127.0.0.1:${relays && i === n - 1 ? relays[1].port : b.back}`)
+  for (let i = 0; i < servers; i++) await spawn(["serve", "--quiet", "--concurrency", "16", "--name", `s${i}`, ...backs.flatMap((ep) => ["--connect", ep])])
+  const client = new z.RpcClient(fronts, { timeout, retries, poolSize: concurrency })
+
+  // Windows: one per fault, from the fault to the next one (the first from the start).
+  const windows = []
+  const openWindow = (label) => {
+    const w = { label, at: performance.now(), calls: 0, failures: 0, retries0: client.stats.retries, lat: [], errors: {} }
+    windows.push(w)
+    return w
+  }
+  let win = openWindow("start")
+  const started = performance.now()
+  let stopping = false
+  const faults = []
+  const every = killEvery > 0 ? killEvery : partitionEvery
+  let turn = 0
+  const faultTimer =
+    every > 0
+      ? setInterval(() => {
+          if (performance.now() - started > (seconds - 1) * 1000) return
+          if (killEvery > 0) {
+            const b = brokers[turn++ % n]
+            if (!b.proc) return
+            win = openWindow(`kill broker ${brokers.indexOf(b)}`)
+            b.proc.kill("SIGKILL")
+            b.proc = undefined
+            faults.push(sleep(down * 1000).then(() => !stopping && startBroker(b)))
+          } else {
+            win = openWindow(`partition broker ${n - 1}`)
+            for (const r of relays) r.partition()
+            faults.push(sleep(down * 1000).then(() => relays.forEach((r) => r.heal())))
+          }
+        }, every * 1000)
+      : undefined
+  setTimeout(() => (stopping = true), seconds * 1000)
+  let i = 0
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (!stopping) {
+        const k = i++
+        const t0 = performance.now()
+        const w = win
+        try {
+          const r = await client.call("add", [k, 1])
+          if (r !== k + 1) throw new Error(`wrong result ${r}`)
+          w.calls++
+          w.lat.push(performance.now() - t0)
+        } catch (e) {
+          w.failures++
+          const kind = e?.code ?? e?.name ?? "error"
+          w.errors[kind] = (w.errors[kind] ?? 0) + 1
+        }
+      }
+    }),
+  )
+  clearInterval(faultTimer)
+  const elapsed = (performance.now() - started) / 1000
+  const retriesEnd = client.stats.retries
+  client.close()
+  await Promise.allSettled(faults)
+  for (const c of children) c.kill("SIGKILL")
+  relays?.forEach((r) => r.close())
+  const pct = (a, p) => (a.length ? a[Math.min(a.length - 1, Math.floor((a.length * p) / 100))] : 0)
+  const rows = windows.map((w, j) => {
+    const end = j + 1 < windows.length ? windows[j + 1].at : started + elapsed * 1000
+    const nextRetries = j + 1 < windows.length ? windows[j + 1].retries0 : retriesEnd
+    w.lat.sort((a, b) => a - b)
+    return {
+      window: w.label,
+      seconds: Number(((end - w.at) / 1000).toFixed(1)),
+      calls: w.calls,
+      retries: nextRetries - w.retries0,
+      failures: w.failures,
+      p50: Number(pct(w.lat, 50).toFixed(2)),
+      p99: Number(pct(w.lat, 99).toFixed(2)),
+      errors: w.errors,
+    }
+  })
+  const all = windows.flatMap((w) => w.lat).sort((a, b) => a - b)
+  const total = {
+    brokers: n,
+    servers,
+    concurrency,
+    seconds: Number(elapsed.toFixed(1)),
+    calls: all.length,
+    callsPerSecond: Math.round(all.length / elapsed),
+    retries: retriesEnd,
+    failures: rows.reduce((x, r) => x + r.failures, 0),
+    p50: Number(pct(all, 50).toFixed(2)),
+    p99: Number(pct(all, 99).toFixed(2)),
+  }
+  console.log("| window | s | calls | retries | failures | p50 ms | p99 ms |")
+  console.log("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+  for (const r of rows) console.log(`| ${r.window} | ${r.seconds} | ${r.calls} | ${r.retries} | ${r.failures}${r.failures ? ` ${JSON.stringify(r.errors)}` : ""} | ${r.p50} | ${r.p99} |`)
+  console.log(`| **whole run** | ${total.seconds} | ${total.calls} (${total.callsPerSecond}/s) | ${total.retries} | ${total.failures} | ${total.p50} | ${total.p99} |`)
+  if (args.json) writeFileSync(args.json, JSON.stringify({ total, windows: rows }, null, 2))
+  process.exit(total.failures === 0 && total.calls > 0 ? 0 : 1)
+}
+
 // ------------------------------------------------------------------------------------------------
 
 const role = args.role
@@ -446,6 +649,8 @@ if (role) {
   else if (role === "worker") await runWorker(z)
   else if (role === "client") await runClient(z)
   else throw new Error(`unknown role ${role}`)
+} else if (args.brokers !== undefined) {
+  await fabric()
 } else {
   await orchestrate()
 }

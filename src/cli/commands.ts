@@ -22,25 +22,26 @@ no server took within 5 s is refused (ERR_RPC_UNAVAILABLE). Stops on Ctrl-C.
   --backend EP       backend of the default topic (default ${DEFAULT_BACKEND})
   --topic NAME=EP    another topic with its own backend (repeatable)
   --quiet            print nothing once running`,
-  serve: `Usage: zmtp serve [--connect EP] [--topic NAME] [--concurrency N] [--name NAME]
+  serve: `Usage: zmtp serve [--connect EP ...] [--topic NAME] [--concurrency N] [--name NAME]
 
-Runs a demo RPC server connected to a broker backend. Methods:
+Runs a demo RPC server connected to one broker backend or several (it takes work from each).
+Methods:
   echo(value)        returns value
   add([a, b, ...])   returns the sum
   sleep(ms)          waits ms milliseconds, returns ms
   fail(message)      throws an Error with code E_DEMO (to see a RemoteError)
   info()             this server's name, pid and counters
 
-  --connect EP       the broker backend (default ${DEFAULT_BACKEND})
+  --connect EP       a broker backend, ipc or tcp (repeatable; default ${DEFAULT_BACKEND})
   --topic NAME       the topic served (default ${DEFAULT_TOPIC})
-  --concurrency N    REP sockets, i.e. calls handled at once (default 16)
+  --concurrency N    REP sockets per broker, i.e. calls handled at once from each (default 16)
   --name NAME        shown by info() (default server-PID)
   --quiet            print nothing once running`,
-  call: `Usage: zmtp call <method> [json-params] [--connect EP] [--timeout MS] [--retries N] [--topic NAME] [--cast]
+  call: `Usage: zmtp call <method> [json-params] [--connect EP ...] [--timeout MS] [--retries N] [--topic NAME] [--cast]
 
-Calls a method through a broker and prints the result as JSON.
+Calls a method through a broker (one of several, if several are given) and prints the result as JSON.
 
-  --connect EP       the broker frontend (default ${DEFAULT_FRONTEND})
+  --connect EP       a broker frontend (repeatable; default ${DEFAULT_FRONTEND})
   --timeout MS       ms to wait for each attempt (default 3000)
   --retries N        resend (same call id) after a timeout, N times (default 0)
   --topic NAME       the topic to call (default ${DEFAULT_TOPIC})
@@ -62,16 +63,17 @@ request itself, or with TEXT. Stops on Ctrl-C or after N requests.
   --connect EP       connect here instead (e.g. a broker backend)
   --reply TEXT       reply with TEXT instead of echoing
   --count N          stop after N requests`,
-  load: `Usage: zmtp load [--connect EP] [--duration S] [--concurrency N] [--method NAME] [--timeout MS]
+  load: `Usage: zmtp load [--connect EP ...] [--duration S] [--concurrency N] [--method NAME] [--timeout MS] [--retries N]
 
 Calls a method as fast as it can with N calls in flight, printing one line a second: calls/s,
 p50 and p99 latency, errors.
 
-  --connect EP       the broker frontend (default ${DEFAULT_FRONTEND})
+  --connect EP       a broker frontend (repeatable; default ${DEFAULT_FRONTEND})
   --duration S       seconds to run (default 5)
   --concurrency N    calls in flight (default 64)
   --method NAME      add (default) or echo
-  --timeout MS       per-call timeout (default 2000)
+  --timeout MS       per-attempt timeout (default 2000)
+  --retries N        resend (same call id) after a timeout, N times (default 0)
   --quiet            print only the summary`,
 }
 
@@ -133,14 +135,15 @@ export function demoHandlers(name: string, stats: () => unknown): Record<string,
 
 export async function serve(argv: string[]): Promise<number> {
   const { values } = parse("serve", argv, {
-    connect: { type: "string" },
+    connect: { type: "string", multiple: true },
     topic: { type: "string" },
     concurrency: { type: "string" },
     name: { type: "string" },
     quiet: { type: "boolean" },
   })
   if (values.help) return help("serve")
-  const endpoint = (values.connect as string | undefined) ?? DEFAULT_BACKEND
+  const endpoints = endpointsOf(values.connect, DEFAULT_BACKEND)
+  const endpoint = endpoints.join(", ")
   const name = (values.name as string | undefined) ?? `server-${process.pid}`
   const concurrency = int("serve", "concurrency", values.concurrency as string | undefined, 16, 1)
   let server: RpcServer | undefined
@@ -148,8 +151,8 @@ export async function serve(argv: string[]): Promise<number> {
     demoHandlers(name, () => server?.stats),
     { concurrency, topic: (values.topic as string | undefined) ?? DEFAULT_TOPIC },
   )
-  server.connect(endpoint)
-  say(values.quiet as boolean, `zmtp serve: ${name} serving topic ${server.topic} at ${endpoint} (${concurrency} REP sockets); Ctrl-C to stop`)
+  server.connect(endpoints)
+  say(values.quiet as boolean, `zmtp serve: ${name} serving topic ${server.topic} at ${endpoint} (${concurrency} REP sockets each); Ctrl-C to stop`)
   tellParent({ type: "ready", name })
   await stopSignal()
   const stats = server.stats
@@ -165,7 +168,7 @@ export async function call(argv: string[]): Promise<number> {
     "call",
     argv,
     {
-      connect: { type: "string" },
+      connect: { type: "string", multiple: true },
       timeout: { type: "string" },
       retries: { type: "string" },
       topic: { type: "string" },
@@ -185,10 +188,11 @@ export async function call(argv: string[]): Promise<number> {
       throw new UsageError(`params are not valid JSON: ${(e as Error).message}`, "call")
     }
   }
-  const endpoint = (values.connect as string | undefined) ?? DEFAULT_FRONTEND
+  const endpoints = endpointsOf(values.connect, DEFAULT_FRONTEND)
+  const endpoint = endpoints.join(", ")
   const timeout = int("call", "timeout", values.timeout as string | undefined, 3000, 1)
   const retries = int("call", "retries", values.retries as string | undefined, 0)
-  const client = new RpcClient(endpoint, { timeout, retries, poolSize: 1 })
+  const client = new RpcClient(endpoints, { timeout, retries, poolSize: 1 })
   const topic = (values.topic as string | undefined) ?? DEFAULT_TOPIC
   try {
     const outcome = await unlessStopped(() => (values.cast ? client.cast(method, params, { topic }) : client.call(method, params, { topic })))
@@ -280,21 +284,24 @@ function percentile(sorted: number[], p: number): number {
 
 export async function load(argv: string[]): Promise<number> {
   const { values } = parse("load", argv, {
-    connect: { type: "string" },
+    connect: { type: "string", multiple: true },
     duration: { type: "string" },
     concurrency: { type: "string" },
     method: { type: "string" },
     timeout: { type: "string" },
+    retries: { type: "string" },
     quiet: { type: "boolean" },
   })
   if (values.help) return help("load")
-  const endpoint = (values.connect as string | undefined) ?? DEFAULT_FRONTEND
+  const endpoints = endpointsOf(values.connect, DEFAULT_FRONTEND)
+  const endpoint = endpoints.join(", ")
   const seconds = num("load", "duration", values.duration as string | undefined, 5)
   const concurrency = int("load", "concurrency", values.concurrency as string | undefined, 64, 1)
   const timeout = int("load", "timeout", values.timeout as string | undefined, 2000, 1)
   const method = (values.method as string | undefined) ?? "add"
   if (method !== "add" && method !== "echo") throw new UsageError(`--method is add or echo, not ${JSON.stringify(method)}`, "load")
-  const client = new RpcClient(endpoint, { timeout, poolSize: concurrency })
+  const retries = int("load", "retries", values.retries as string | undefined, 0)
+  const client = new RpcClient(endpoints, { timeout, retries, poolSize: concurrency })
   let stopping = false
   let window: number[] = []
   let windowErrors = 0
@@ -361,6 +368,7 @@ export async function load(argv: string[]): Promise<number> {
     p50: Number(percentile(all, 50).toFixed(2)),
     p99: Number(percentile(all, 99).toFixed(2)),
     errorKinds: Object.fromEntries(errorKinds),
+    retries: client.stats.retries,
   }
   if (!process.send) {
     const kinds = errors ? ` (${[...errorKinds].map(([k, v]) => `${k} ${v}`).join(", ")})` : ""
@@ -370,6 +378,12 @@ export async function load(argv: string[]): Promise<number> {
   void stopped
   if (total === 0 && errors > 0) throw new CliError(`every call failed (${[...errorKinds.keys()].join(", ")}): is a broker running at ${endpoint}, with a server behind it?`)
   return 0
+}
+
+/** The endpoints of a repeatable --connect, or the default. */
+function endpointsOf(given: unknown, fallback: string): string[] {
+  const list = (given as string[] | undefined) ?? []
+  return list.length > 0 ? list : [fallback]
 }
 
 export function help(command: string): number {

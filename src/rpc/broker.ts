@@ -31,6 +31,7 @@ import { Dealer } from "../sockets/dealer.js"
 import { Router } from "../sockets/router.js"
 import { DEFAULT_TOPIC, encodeError, peekCallId } from "./protocol.js"
 import { RpcError } from "./errors.js"
+import { RPC_SOCKET_DEFAULTS } from "./client.js"
 import type { WebServer } from "../transport/ws.js"
 
 export interface BrokerOptions {
@@ -118,14 +119,17 @@ export class Broker {
     const pendingTimeout = options.pendingTimeout ?? 5000
     if (!Number.isInteger(pendingTimeout) || pendingTimeout < -1) throw new RpcError("EINVAL", "pendingTimeout must be an integer >= -1 (ms; -1: no limit)")
     // linger 0: a broker that stops drops what it holds; clients recover by timeout and retry.
-    const router = new Router({ linger: 0 })
+    // Heartbeats: a client or server cut off by a partition is dropped within 3 s, its queued
+    // requests and replies with it (see RPC_SOCKET_DEFAULTS; `immediate` is for connecting sockets).
+    const { immediate: _, ...defaults } = RPC_SOCKET_DEFAULTS
+    const router = new Router(defaults)
     const dealers = new Map<string, Dealer>()
     try {
       // bind() takes a second argument for ws/wss only (zeromq.js's one-argument check otherwise).
       if (options.frontendServer === undefined) await router.bind(options.frontend)
       else await router.bind(options.frontend, { server: options.frontendServer })
       for (const [t, ep] of topics) {
-        const d = new Dealer({ linger: 0, sendTimeout: pendingTimeout })
+        const d = new Dealer({ ...defaults, sendTimeout: pendingTimeout })
         dealers.set(t, d)
         await d.bind(ep)
       }

@@ -44,7 +44,10 @@ export interface RpcClientOptions {
   topic: string
   /** Most REQ sockets (so calls in flight) at once. Default 128. */
   poolSize: number
-  /** Options for each REQ socket (zeromq.js names), over the defaults `{ linger: 0 }`. `correlate` is always on. */
+  /**
+   * Options for each REQ socket (zeromq.js names), over the defaults {@link RPC_SOCKET_DEFAULTS}
+   * (`linger: 0`, `immediate: true`, heartbeats every 1 s, 3 s timeout). `correlate` is always on.
+   */
   socketOptions: Partial<RequestOptions>
 }
 
@@ -71,6 +74,29 @@ export interface RpcClientStats {
   socketsOpened: number
   socketsDiscarded: number
 }
+
+/**
+ * What the RPC layer sets on every socket it opens (client REQs, server REPs, the broker's ROUTER
+ * and DEALERs), under whatever `socketOptions` the user gives. With several brokers:
+ * - `immediate: true` (ZMQ_IMMEDIATE): a REQ queues a request only on a connection whose handshake
+ *   is complete. Without it, a REQ connected to a broker that is down keeps a pipe for it, and its
+ *   round-robin hands every other request to that pipe, where it waits until the broker is back
+ *   (the call times out instead of going to a broker that is up).
+ * - heartbeats (ZMTP 3.1 PING/PONG, RFC 37): a PING every `heartbeatInterval` 1000 ms, and the
+ *   connection is dropped when nothing came for `heartbeatTimeout` 3000 ms. A broker that is
+ *   unreachable but never closed its connections (a partition) is so noticed within about 3 s;
+ *   until then requests sent to it are lost and retried. With `immediate` a dropped connection gets
+ *   no requests until its reconnection's handshake is complete, i.e. until the broker is reachable.
+ *   `heartbeatTimeToLive` tells the peer the same 3 s, so the far side drops its end too.
+ * - `linger: 0`: a socket thrown away drops what it holds (the caller retries).
+ */
+export const RPC_SOCKET_DEFAULTS = {
+  linger: 0,
+  immediate: true,
+  heartbeatInterval: 1000,
+  heartbeatTimeout: 3000,
+  heartbeatTimeToLive: 3000,
+} as const
 
 const LOST = Symbol("lost")
 
@@ -112,8 +138,8 @@ export class RpcClient {
       retries: options.retries ?? 0,
       topic: options.topic ?? DEFAULT_TOPIC,
       poolSize: options.poolSize ?? 128,
-      // Merged, so that setting one option keeps linger 0 (a discarded REQ must not linger).
-      socketOptions: { linger: 0, ...options.socketOptions },
+      // Merged, so that setting one option keeps the others (a discarded REQ must not linger).
+      socketOptions: { ...RPC_SOCKET_DEFAULTS, ...options.socketOptions },
     }
     checkCallOptions(this.options)
     if (!Number.isInteger(this.options.poolSize) || this.options.poolSize < 1) throw new RpcError("EINVAL", "poolSize must be a positive integer")

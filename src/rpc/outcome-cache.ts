@@ -157,3 +157,72 @@ export class OutcomeCache {
     this.timer.unref?.()
   }
 }
+
+/**
+ * What an {@link OutcomeStore} says about a call id when a request carrying it arrives:
+ * - `new`: nobody has it; this server runs the handler and then calls `finish(id, reply)`;
+ * - `running`: an earlier attempt is running (on this server, or on another sharing the store);
+ *   `done` resolves with its encoded reply, which is sent instead of running the handler again;
+ * - `done`: the encoded reply of the attempt that ran.
+ */
+export type Claim = { state: "new" } | { state: "running"; done: Promise<Buffer> } | { state: "done"; reply: Buffer }
+
+/**
+ * Where an {@link RpcServer} remembers the call ids it has seen, so that a retried call is answered
+ * from the first attempt instead of running again (at-most-once). The default is a
+ * {@link MemoryOutcomeStore} per server: a call runs at most once on that server. Give several
+ * servers one store that they all reach (one MemoryOutcomeStore for servers in one process, or a
+ * store of your own over Redis, a database ...) and a call runs at most once across all of them.
+ *
+ * `claim` must be atomic: of concurrent claims of one id, exactly one gets `new`. A store shared
+ * between processes must also let a `running` claim go when its owner dies (a lease with a TTL),
+ * or retries of that call wait on it until their client times out.
+ */
+export interface OutcomeStore {
+  claim(id: string): Claim | Promise<Claim>
+  /** Records the reply of a call this server claimed as `new` (an RPC error reply included). */
+  finish(id: string, reply: Buffer): void | Promise<void>
+}
+
+/**
+ * The in-memory {@link OutcomeStore}: an {@link OutcomeCache} within the given limits. One per server
+ * by default; pass one instance to several servers of one process to share it.
+ */
+export class MemoryOutcomeStore implements OutcomeStore {
+  private readonly cache: OutcomeCache
+  private readonly recorders = new Map<string, (reply: Buffer) => void>()
+
+  constructor(limits: Partial<OutcomeCacheLimits> = {}) {
+    this.cache = new OutcomeCache({ capacity: limits.capacity ?? 10_000, maxBytes: limits.maxBytes ?? 64 * 1024 * 1024, ttl: limits.ttl ?? 60_000 })
+  }
+
+  claim(id: string): Claim {
+    const e = this.cache.get(id)
+    if (e) return e.reply ? { state: "done", reply: e.reply } : { state: "running", done: e.done }
+    this.recorders.set(id, this.cache.begin(id))
+    return { state: "new" }
+  }
+
+  finish(id: string, reply: Buffer): void {
+    const record = this.recorders.get(id)
+    if (!record) return
+    this.recorders.delete(id)
+    record(reply)
+  }
+
+  /** Finished outcomes remembered now. */
+  get size(): number {
+    return this.cache.size
+  }
+
+  /** Bytes they count against `maxBytes` now. */
+  get bytes(): number {
+    return this.cache.bytes
+  }
+
+  /** Forgets everything. */
+  clear(): void {
+    this.recorders.clear()
+    this.cache.clear()
+  }
+}

@@ -14,12 +14,14 @@
  * - a cast is acknowledged as soon as the request is read and a handler for it exists; the handler
  *   then runs in the background and its outcome is reported only to `onError` (if it fails).
  *
- * Retries never run a handler twice: the outcome of each call id is kept in a bounded
- * {@link OutcomeCache}, and a request whose id is there gets the remembered reply (or waits for the
- * running one). The guarantee holds per server process: two servers behind one broker do not share
- * their caches, so a retry that the broker routes to the other server runs there too. It also holds
- * only while the outcome is remembered: within `cacheTtl`, `cacheSize` and `cacheBytes`, and for
- * results of at most `cacheBytes / 16` (a larger result is not kept, so its retry runs again).
+ * Retries never run a handler twice where the store reaches: the outcome of each call id is kept in
+ * an {@link OutcomeStore} (by default a bounded in-memory one of this server's own), and a request
+ * whose id is there gets the remembered reply (or waits for the running one). With the default store
+ * the guarantee holds per server process: two servers (behind one broker or several) do not share
+ * their memory, so a retry that a broker routes to the other server runs there too. Servers given one
+ * shared store run each call id at most once between them. Either way it holds only while the
+ * outcome is remembered: for the default store within `cacheTtl`, `cacheSize` and `cacheBytes`, and
+ * for results of at most `cacheBytes / 16` (a larger result is not kept, so its retry runs again).
  *
  * A handler that never settles would hold its REP socket (and the caller) for ever: `handlerTimeout`
  * answers such a call with ERR_RPC_HANDLER_TIMEOUT and frees the socket. JavaScript cannot stop the
@@ -28,7 +30,8 @@
 import { Reply } from "../sockets/reply.js"
 import type { SocketOptions } from "../options.js"
 import { RpcError, toWireError, type WireError } from "./errors.js"
-import { OutcomeCache } from "./outcome-cache.js"
+import { MemoryOutcomeStore, type Claim, type OutcomeStore } from "./outcome-cache.js"
+import { RPC_SOCKET_DEFAULTS } from "./client.js"
 import {
   DEFAULT_TOPIC,
   KIND_CAST,
@@ -93,6 +96,13 @@ export interface RpcServerOptions {
   concurrency: number
   /** The topic served; requests naming another topic are refused with ERR_RPC_TOPIC. "*" serves any. Default "default". */
   topic: string
+  /**
+   * Where call ids and their outcomes are remembered, so that a retry never runs a call again (see
+   * {@link OutcomeStore}). Default: a {@link MemoryOutcomeStore} of this server's own, within
+   * `cacheSize`, `cacheBytes` and `cacheTtl` (which apply to the default only): a call runs at most
+   * once on this server. One store shared by several servers: at most once across them.
+   */
+  store: OutcomeStore
   /** Finished call outcomes remembered for retries (0: no deduplication). Default 10000. */
   cacheSize: number
   /**
@@ -113,7 +123,10 @@ export interface RpcServerOptions {
    * synchronous one holds the event loop until it returns, and nothing can interrupt it.
    */
   handlerTimeout: number
-  /** Options for each REP socket (zeromq.js names), over the defaults `{ linger: 0 }`. */
+  /**
+   * Options for each REP socket (zeromq.js names), over the defaults {@link RPC_SOCKET_DEFAULTS}
+   * (`linger: 0`, `immediate: true`, heartbeats every 1 s, 3 s timeout).
+   */
   socketOptions: Partial<SocketOptions>
   /** Told about failures no caller hears of: a cast handler that threw. */
   onError: (err: unknown, ctx: CallContext) => void
@@ -142,7 +155,8 @@ export interface RpcServerStats {
 export class RpcServer {
   private readonly handlers = new Map<string, Handler>()
   private readonly options: RpcServerOptions
-  private readonly cache: OutcomeCache
+  /** The default store, this server's own (a store given in the options is the user's to clear). */
+  private own: MemoryOutcomeStore | undefined
   private readonly sockets: Reply[] = []
   private closing = false
   /** Calls whose handler runs now, to abort their signal on close(). */
@@ -157,9 +171,10 @@ export class RpcServer {
       cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
       cacheTtl: options.cacheTtl ?? 60_000,
       handlerTimeout: options.handlerTimeout ?? -1,
-      // Merged, so that setting one option keeps linger 0 (a closed server drops what it holds).
-      socketOptions: { linger: 0, ...options.socketOptions },
+      // Merged, so that setting one option keeps the others (a closed server drops what it holds).
+      socketOptions: { ...RPC_SOCKET_DEFAULTS, ...options.socketOptions },
       onError: options.onError ?? (() => {}),
+      store: options.store as OutcomeStore,
     }
     const o = this.options
     if (!Number.isInteger(o.concurrency) || o.concurrency < 1) throw new RpcError("EINVAL", "concurrency must be a positive integer")
@@ -169,7 +184,12 @@ export class RpcServer {
     if (o.handlerTimeout !== -1 && !(Number.isFinite(o.handlerTimeout) && o.handlerTimeout > 0)) {
       throw new RpcError("EINVAL", "handlerTimeout must be a positive number of ms, or -1")
     }
-    this.cache = new OutcomeCache({ capacity: o.cacheSize, maxBytes: o.cacheBytes, ttl: o.cacheTtl })
+    if (o.store === undefined) {
+      this.own = new MemoryOutcomeStore({ capacity: o.cacheSize, maxBytes: o.cacheBytes, ttl: o.cacheTtl })
+      o.store = this.own
+    } else if (typeof o.store?.claim !== "function" || typeof o.store.finish !== "function") {
+      throw new RpcError("EINVAL", "store must have claim(id) and finish(id, reply)")
+    }
     for (const [name, fn] of Object.entries(handlers)) this.handle(name, fn)
   }
 
@@ -186,19 +206,29 @@ export class RpcServer {
   }
 
   /**
-   * Connects `concurrency` REP sockets to an endpoint (a broker backend, usually ipc). Returns at once;
-   * the sockets connect and reconnect in the background. Throws EINVAL/EPROTONOSUPPORT for a bad endpoint.
+   * Connects `concurrency` REP sockets to an endpoint (a broker backend, ipc or tcp), or to each of a
+   * list of them: a server takes work from every broker it is connected to, and the sockets of one
+   * broker never wait on another's (each REP serves one endpoint, so a broker that is down holds only
+   * its own sockets idle). Returns at once; the sockets connect and reconnect in the background.
+   * Throws EINVAL/EPROTONOSUPPORT for a bad endpoint, before connecting to any of the list.
    */
-  connect(endpoint: string): void {
+  connect(endpoint: string | string[]): void {
     if (this.closing) throw new RpcError("ERR_RPC_CLOSED", "server is closed")
-    for (let i = 0; i < this.options.concurrency; i++) {
-      const rep = new Reply(this.options.socketOptions)
-      try {
-        rep.connect(endpoint)
-      } catch (e) {
-        rep.close()
-        throw e
+    const list = Array.isArray(endpoint) ? endpoint : [endpoint]
+    const opened: Reply[] = []
+    try {
+      for (const ep of list) {
+        for (let i = 0; i < this.options.concurrency; i++) {
+          const rep = new Reply(this.options.socketOptions)
+          opened.push(rep)
+          rep.connect(ep)
+        }
       }
+    } catch (e) {
+      for (const rep of opened) rep.close()
+      throw e
+    }
+    for (const rep of opened) {
       this.sockets.push(rep)
       void this.serve(rep)
     }
@@ -206,7 +236,9 @@ export class RpcServer {
 
   /** Counters since start, and the outcome cache's size now. */
   get stats(): RpcServerStats {
-    return { ...this.counters, cachedOutcomes: this.cache.size, cachedBytes: this.cache.bytes }
+    const store = this.options.store
+    const mem = store instanceof MemoryOutcomeStore ? store : undefined
+    return { ...this.counters, cachedOutcomes: mem?.size ?? 0, cachedBytes: mem?.bytes ?? 0 }
   }
 
   /**
@@ -220,7 +252,7 @@ export class RpcServer {
     const closed = new RpcError("ERR_RPC_CLOSED", "server is closed")
     for (const ctx of this.active) ctx.abort(closed)
     this.active.clear()
-    this.cache.clear()
+    this.own?.clear()
   }
 
   private async serve(rep: Reply): Promise<void> {
@@ -254,15 +286,24 @@ export class RpcServer {
       const err = e as RpcError & { callId?: string }
       return encodeError(err.callId ?? "", { name: "RpcError", message: err.message, code: err.code })
     }
-    const cached = this.cache.get(req.id)
-    if (cached) {
+    let claim: Claim
+    try {
+      claim = await this.options.store.claim(req.id)
+    } catch (e) {
+      // A store that cannot answer: refuse rather than risk a second run; the client may retry.
+      return encodeError(req.id, { name: "RpcError", code: "ERR_RPC_UNAVAILABLE", message: `outcome store: ${(e as Error).message}` })
+    }
+    if (claim.state !== "new") {
       // A retry: answer with the first attempt's outcome, waiting for it if it is still running.
       this.counters.duplicates++
-      return cached.reply ?? (await cached.done)
+      return claim.state === "done" ? claim.reply : await claim.done
     }
-    const record = this.cache.begin(req.id)
     const reply = await this.execute(req, topic)
-    record(reply)
+    try {
+      await this.options.store.finish(req.id, reply)
+    } catch (e) {
+      this.options.onError(e, new Context(req.id, req.method, topic, req.kind === KIND_CAST))
+    }
     return reply
   }
 
