@@ -23,7 +23,7 @@ import type { MessageTransport, MessageTransportHandlers } from "../engine/messa
 import { Connecter, type ConnecterHost, type ConnecterTiming } from "./connecter.js"
 import { systemErrorCode, type Endpoint } from "./endpoint.js"
 import { resolveHost } from "./tcp-tuning.js"
-import { formatWsEndpoint, type WsEndpoint } from "./ws-endpoint.js"
+import { formatWsEndpoint, wsRoutePath, type WsEndpoint } from "./ws-endpoint.js"
 
 // The endpoint syntax is shared with the browser build (src/browser/ws.ts), which has no `ws`.
 /**
@@ -67,13 +67,6 @@ export interface BindOptions {
    * host and port should be the server's (`*` takes whatever the server listens on).
    */
   server?: WebServer
-}
-
-/** The request path without its query, as routes are matched. */
-function pathOf(url: string | undefined): string {
-  const u = url ?? "/"
-  const q = u.indexOf("?")
-  return q < 0 ? u : u.slice(0, q)
 }
 
 /** Maps a `ws` receiver error to the engine's error (a message too big, a framing violation). */
@@ -196,7 +189,9 @@ const routes = new WeakMap<WebServer, Map<string, WsListener>>()
 
 function onUpgrade(server: WebServer, own: boolean): (req: IncomingMessage, sock: Duplex, head: Buffer) => void {
   return (req, sock, head) => {
-    const l = routes.get(server)?.get(pathOf(req.url))
+    // Matched as binds store their paths (canonical, without the query): ws-endpoint.ts.
+    const path = wsRoutePath(req.url)
+    const l = path === undefined ? undefined : routes.get(server)?.get(path)
     if (l) return l.upgrade(req, sock, head)
     // Another path: left to the application's own upgrade handlers, if it has any.
     if (own || server.listenerCount("upgrade") <= 1) {
