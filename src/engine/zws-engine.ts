@@ -379,11 +379,17 @@ export class ZwsEngine implements PipeEngine {
 
   // ---- output --------------------------------------------------------------------------------
 
-  /** PipeEngine: messages wait in the pipe; they are written at the end of this turn. */
+  /**
+   * PipeEngine: messages wait in the pipe; they are written at the end of this tick, as the stream
+   * engine's are. A microtask would run between two awaited send()s of one loop and write one
+   * message per flush (bench/ws.mjs: a WebSocket write per message); process.nextTick runs once the
+   * microtasks have drained, so a loop's sends go out together (the browser build's process.nextTick
+   * is a microtask, src/browser/globals.ts).
+   */
   kick(): void {
     if (this.flushScheduled || this.waitingDrain || this.ended || this.state !== State.Traffic) return
     this.flushScheduled = true
-    queueMicrotask(() => {
+    process.nextTick(() => {
       this.flushScheduled = false
       this.flush()
     })

@@ -141,7 +141,25 @@ export class NodeWsTransport implements MessageTransport {
   send(data: Buffer): void {
     if (this.gone) return
     this.outstanding++
+    // The sends of one engine flush (one ZWS frame each, RFC 45) reach the kernel in one write:
+    // uncorked once the flush's synchronous loop is over. Without it `ws` writes each message on
+    // its own, a syscall per frame (39 % of a 16 B PUSH -> PULL profile, review of issue 19).
+    if (!this.corked) {
+      const sock = (this.ws as unknown as { _socket?: NetSocket })._socket
+      if (sock) {
+        this.corked = sock
+        sock.cork()
+        queueMicrotask(this.uncork)
+      }
+    }
     this.ws.send(data, { binary: true }, this.sent)
+  }
+
+  private corked: NetSocket | undefined
+  private readonly uncork = () => {
+    const s = this.corked
+    this.corked = undefined
+    s?.uncork()
   }
 
   onDrained(cb: () => void): void {
