@@ -197,6 +197,7 @@ if (BROWSER) {
         },
         [pull.lastEndpoint, size, DURATION],
       ), DURATION + BROWSER_MARGIN)
+      if (up.late) console.error("  page -> Node: deadline passed")
       const upMsgs = up.late || received < 2 ? undefined : (received - 1) / ((last - first) / 1000)
       pull.close()
       // Node PUSH -> page PULL
@@ -240,6 +241,7 @@ if (BROWSER) {
         await yieldLoop()
       }
       const d = await down
+      if (d.late) console.error("  Node -> page: deadline passed")
       const downMsgs = d.late ? undefined : d.v
       push.close()
       const late = `no result in ${(DURATION + BROWSER_MARGIN) / 1000} s`

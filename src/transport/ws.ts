@@ -139,7 +139,12 @@ export class NodeWsTransport implements MessageTransport {
   }
 
   send(data: Buffer): void {
-    if (this.gone) return
+    // RFC 6455 section 5.5.1: once a Close frame is sent no data frame may follow. `ws` would take
+    // the message anyway, count it in bufferedAmount for ever and call back at once: the engine,
+    // over its budget with nothing outstanding, then waited for a drain that came at once, again
+    // and again, a microtask loop that froze the process (bench/ws.mjs's browser part, whose page
+    // closes first). Dropped here, as a tcp write into a closing socket is.
+    if (this.gone || this.ws.readyState !== OPEN) return
     this.outstanding++
     // The sends of one engine flush (one ZWS frame each, RFC 45) reach the kernel in one write:
     // uncorked once the flush's synchronous loop is over. Without it `ws` writes each message on
@@ -163,8 +168,9 @@ export class NodeWsTransport implements MessageTransport {
   }
 
   onDrained(cb: () => void): void {
-    // Never from within the caller's loop (DESIGN: no re-entrancy from below).
-    if (this.outstanding === 0 || this.gone) queueMicrotask(cb)
+    // Never from within the caller's loop (DESIGN: no re-entrancy from below). A closing WebSocket
+    // drains no more: the waiters are called once it is closed (see send).
+    if (this.gone || (this.outstanding === 0 && this.ws.readyState === OPEN)) queueMicrotask(cb)
     else this.drainWaiters.push(cb)
   }
 
