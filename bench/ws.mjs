@@ -27,6 +27,16 @@ const ROUNDTRIPS = Number(opt("roundtrips", "5000"))
 const BROWSER = !args.includes("--no-browser")
 
 const yieldLoop = () => new Promise((r) => setImmediate(r))
+/**
+ * The browser part's deadline: each direction's page.evaluate is abandoned after DURATION plus this
+ * margin (its cell then reads "no result in N s"), so a direction that stops delivering ends the run
+ * instead of hanging it (as it did in issue 19's runs).
+ */
+const BROWSER_MARGIN = 10_000
+const deadline = (p, ms) => {
+  let timer
+  return Promise.race([p.then((v) => ({ v })), new Promise((r) => (timer = setTimeout(() => r({ late: true }), ms)))]).finally(() => clearTimeout(timer))
+}
 const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0))
 
 /** A server for ws endpoints on one port (as a page's server would be), and a tcp endpoint. */
@@ -159,7 +169,7 @@ if (BROWSER) {
           last = performance.now()
         }
       })()
-      await page.evaluate(
+      const up = await deadline(page.evaluate(
         async ([url, size, ms]) => {
           const push = new window.z.Push()
           push.connect(url)
@@ -186,8 +196,9 @@ if (BROWSER) {
           push.close()
         },
         [pull.lastEndpoint, size, DURATION],
-      )
-      const upMsgs = (received - 1) / ((last - first) / 1000)
+      ), DURATION + BROWSER_MARGIN)
+      if (up.late) console.error("  page -> Node: deadline passed")
+      const upMsgs = up.late || received < 2 ? undefined : (received - 1) / ((last - first) / 1000)
       pull.close()
       // Node PUSH -> page PULL
       // sendTimeout: once the page's PULL is gone a send would wait for a peer for ever.
@@ -197,7 +208,14 @@ if (BROWSER) {
         async ([url, ms]) => {
           const pull = new window.z.Pull()
           pull.connect(url)
-          await pull.receive()
+          // The first message (the connection) within the run's length too, or no figure.
+          let first
+          const connected = await Promise.race([pull.receive().then(() => true), new Promise((r) => (first = setTimeout(() => r(false), ms)))])
+          clearTimeout(first)
+          if (!connected) {
+            pull.close()
+            return undefined
+          }
           let n = 0
           const t0 = performance.now()
           // Bounded by the deadline even if deliveries stop (the stall README/RESULTS report).
@@ -217,19 +235,24 @@ if (BROWSER) {
       )
       const msg = Buffer.alloc(size, 7)
       let done = false
-      void counting.then(() => (done = true))
+      const down = deadline(counting, 2 * DURATION + BROWSER_MARGIN).then((r) => ((done = true), r))
       while (!done) {
         for (let i = 0; i < 256; i++) await push.send(msg).catch(() => {})
         await yieldLoop()
       }
-      const downMsgs = await counting
+      const d = await down
+      if (d.late) console.error("  Node -> page: deadline passed")
+      const downMsgs = d.late ? undefined : d.v
       push.close()
-      brows.push([`page PUSH -> Node PULL ${size} B`, fmt(upMsgs), ((upMsgs * size) / 1e6).toFixed(1)])
-      brows.push([`Node PUSH -> page PULL ${size} B`, fmt(downMsgs), ((downMsgs * size) / 1e6).toFixed(1)])
+      const late = `no result in ${(DURATION + BROWSER_MARGIN) / 1000} s`
+      brows.push([`page PUSH -> Node PULL ${size} B`, upMsgs === undefined ? late : fmt(upMsgs), upMsgs === undefined ? "" : ((upMsgs * size) / 1e6).toFixed(1)])
+      brows.push([`Node PUSH -> page PULL ${size} B`, downMsgs === undefined ? late : fmt(downMsgs), downMsgs === undefined ? "" : ((downMsgs * size) / 1e6).toFixed(1)])
     }
-    await ctx.close()
+    const version = ctx.browser()?.version() ?? ""
+    // Closing Chromium is bounded too; the process exits below whatever it does.
+    await deadline(ctx.close(), 10_000)
     rmSync(profile, { recursive: true, force: true })
-    console.log(`\nBrowser <-> Node over ws:// (Chromium ${ctx.browser()?.version() ?? ""} headless, dist/browser.js; Node dist/index.js in this process)\n`)
+    console.log(`\nBrowser <-> Node over ws:// (Chromium ${version} headless, dist/browser.js; Node dist/index.js in this process)\n`)
     console.log("| case | msgs/s ↑ | MB/s ↑ |\n| --- | ---: | ---: |")
     for (const r of brows) console.log(`| ${r.join(" | ")} |`)
   }

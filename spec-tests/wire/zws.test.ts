@@ -10,7 +10,8 @@ import net from "node:net"
 import { afterEach, describe, expect, it } from "vitest"
 import { WebSocketServer } from "ws"
 import * as z from "../../src/index.js"
-import { closeAfterEach, recordEvents, sleep, until, within } from "../../test/helpers.js"
+import { closeAfterEach, nothingArrives, recordEvents, sleep, until, within } from "../../test/helpers.js"
+import { startZapHandler } from "../../test/security/helpers.js"
 import { closeRawPeers, rawZws, readyBody, zf } from "../../test/transport/ws-helpers.js"
 
 const track = closeAfterEach()
@@ -147,6 +148,89 @@ describe("RFC 45 No Mechanism: ZWS2.0", () => {
     await until(() => got.length >= 2)
     // Our routing id first (no READY was sent), then the message.
     expect(got.map((b) => b.toString("latin1"))).toEqual(["\x00me", "\x00hi"])
+  })
+})
+
+describe("RFC 45 No Mechanism and ZAP (review of issue 19, finding 4)", () => {
+  // libzmq 4.3.5 lets a bare "ZWS2.0" peer in without asking ZAP (review19/p9); zmtp puts it to ZAP
+  // as a NULL peer (RFC 27 mechanism "NULL") when the socket has a ZAP domain.
+  it("with zapDomain, a bare peer is put to ZAP (mechanism NULL, its address): refused, none of its messages is delivered", async () => {
+    const zap = await startZapHandler(() => "400")
+    cleanups.push(zap.close)
+    const pull = await bound(new z.Pull({ linger: 0, zapDomain: "global" }))
+    const events = recordEvents(pull)
+    const peer = await rawZws(pull.lastEndpoint!, "ZWS2.0")
+    peer.ws.send(zf(0, ""))
+    peer.ws.send(zf(0, "smuggled"))
+    expect(await within(peer.closed, 2000)).toBeGreaterThan(0)
+    expect(zap.seen.map((r) => [r.domain, r.address, r.mechanism, r.credentials.length])).toEqual([["global", "127.0.0.1", "NULL", 0]])
+    expect(await nothingArrives(pull, 200)).toBe(true)
+    await until(() => events.some((e) => e.type === "handshake:error:auth"))
+  })
+
+  it("with zapDomain and a handler that accepts (slowly), the messages the peer sent before the reply are delivered in order, a large one included", async () => {
+    const zap = await startZapHandler(() => "200", { delayMs: 150 })
+    cleanups.push(zap.close)
+    const pull = await bound(new z.Pull({ linger: 0, zapDomain: "global" }))
+    const peer = await rawZws(pull.lastEndpoint!, "ZWS2.0")
+    peer.ws.send(zf(0, "peer-1"))
+    peer.ws.send(zf(0, "a"))
+    // Larger than the handshake's limit on one message: sent before ZAP answered, yet no violation.
+    const big = Buffer.alloc(100_000, 7)
+    peer.ws.send(zf(0, big))
+    peer.ws.send(zf(0, "c"))
+    const got: Buffer[] = []
+    for (let i = 0; i < 3; i++) got.push((await within(pull.receive(), 3000))[0]!)
+    expect([got[0]!.toString(), got[1]!.length, got[2]!.toString()]).toEqual(["a", big.length, "c"])
+    expect(zap.seen.map((r) => r.mechanism)).toEqual(["NULL"])
+  })
+
+  it("with zapDomain and zapEnforceDomain but no handler bound, a bare peer is refused (EFAULT, as NULL)", async () => {
+    const pull = await bound(new z.Pull({ linger: 0, zapDomain: "global", zapEnforceDomain: true }))
+    const peer = await rawZws(pull.lastEndpoint!, "ZWS2.0")
+    peer.ws.send(zf(0, ""))
+    peer.ws.send(zf(0, "smuggled"))
+    expect(await within(peer.closed, 2000)).toBeGreaterThan(0)
+    expect(await nothingArrives(pull, 200)).toBe(true)
+  })
+
+  it("without zapDomain a bare peer is let in and ZAP is not asked, even with a handler bound", async () => {
+    const zap = await startZapHandler(() => "400")
+    cleanups.push(zap.close)
+    const pull = await bound(new z.Pull({ linger: 0 }))
+    const peer = await rawZws(pull.lastEndpoint!, "ZWS2.0")
+    peer.ws.send(zf(0, ""))
+    peer.ws.send(zf(0, "hello"))
+    expect(String((await within(pull.receive(), 2000))[0])).toBe("hello")
+    expect(zap.seen).toEqual([])
+  })
+
+  it("a zmtp NULL client with zapDomain talking bare ZWS2.0 (a jszmq-style server) asks its own ZAP handler, as NULL does", async () => {
+    const zap = await startZapHandler(() => "400")
+    cleanups.push(zap.close)
+    const server = http.createServer()
+    const wss = new WebSocketServer({ noServer: true })
+    const got: Buffer[] = []
+    server.on("upgrade", (req, sock, head) => {
+      delete req.headers["sec-websocket-protocol"]
+      wss.once("headers", (h) => h.push("Sec-WebSocket-Protocol: ZWS2.0"))
+      wss.handleUpgrade(req, sock, head, (ws) => {
+        ws.on("message", (d: Buffer) => got.push(d))
+        ws.send(zf(0, ""))
+        ws.send(zf(0, "hello"))
+      })
+    })
+    cleanups.push(() => {
+      server.closeAllConnections()
+      server.close()
+      for (const c of wss.clients) c.terminate()
+    })
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r))
+    const dealer = track(new z.Dealer({ routingId: "me", zapDomain: "d" }))
+    dealer.connect(`ws://127.0.0.1:${(server.address() as { port: number }).port}/`)
+    await until(() => zap.seen.length > 0)
+    expect(zap.seen[0]!.mechanism).toBe("NULL")
+    expect(await nothingArrives(dealer, 200)).toBe(true)
   })
 })
 

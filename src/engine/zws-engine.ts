@@ -14,7 +14,8 @@ import { HANDSHAKE_MAX_COMMAND_SIZE, MAX_MESSAGE_FRAMES } from "../codec/frame-d
 import { isCompatible } from "../codec/socket-types.js"
 import { decodeZwsFrame, encodeZwsFrame, zmtpFrames, ZWS_COMMAND, ZWS_FINAL, ZWS_MORE } from "../codec/zws.js"
 import { ProtocolError, ZmtpError } from "../errors.js"
-import type { Mechanism, MechanismStep } from "../mechanisms/mechanism.js"
+import { AuthError, type Mechanism, type MechanismStep } from "../mechanisms/mechanism.js"
+import { noZapHandler, readZapReply, zapRequest, type ZapContext } from "../mechanisms/zap.js"
 import type { Pipe, PipeEngine } from "../pipe/pipe.js"
 import { PackedRun, SubscriptionItem } from "../pipe/out-queue.js"
 import type { EngineOptions } from "./engine.js"
@@ -90,6 +91,11 @@ export class ZwsEngine implements PipeEngine {
   private get dropsAtHwm(): boolean {
     return this.transport.cannotPushBack === true && (this.opts.socketType === "SUB" || this.opts.socketType === "XSUB")
   }
+  /**
+   * Messages that came while the ZAP handler decides on a bare peer, with their binary flag; read
+   * once it accepted. The transport is paused meanwhile, so these are at most one read's worth.
+   */
+  private zapHeld: [Buffer, boolean][] | undefined
 
   constructor(
     private readonly transport: MessageTransport,
@@ -101,6 +107,11 @@ export class ZwsEngine implements PipeEngine {
     readonly address: string,
     /** Our routing id, sent first under bare "ZWS2.0" (RFC 45 "No Mechanism"). */
     private readonly identity: Buffer,
+    /**
+     * The connection as a ZAP request describes it, for bare "ZWS2.0": with a ZAP domain set the
+     * peer is put to ZAP as a NULL peer is ({@link bareZap}). Left out, bare peers never ask.
+     */
+    private readonly zap?: ZapContext,
   ) {}
 
   /** Starts the handshake. Separate from the constructor: it may close the connection at once. */
@@ -142,6 +153,7 @@ export class ZwsEngine implements PipeEngine {
 
   private onMessage(data: Buffer, binary: boolean): void {
     if (this.state === State.Closed) return
+    if (this.zapHeld) return void this.zapHeld.push([data, binary])
     this.bytesIn += data.length
     this.touchInput()
     if (this.finishing) return
@@ -182,12 +194,53 @@ export class ZwsEngine implements PipeEngine {
       // checked (libzmq's ws engine checks none either).
       if (command || more) throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "first ZWS2.0 message must be a single-frame routing id")
       if (body.length > 255) throw new ProtocolError("ERR_ZMTP_INVALID_METADATA", `routing id of ${body.length} octets (at most 255)`)
-      return this.handshakeDone(new Map([["identity", Buffer.from(body)]]), false)
+      const peer: Metadata = new Map([["identity", Buffer.from(body)]])
+      if (this.zap && this.zap.domain !== "") return this.bareZap(peer, this.zap)
+      return this.handshakeDone(peer, false)
     }
     // RFC 45 "Mechanisms" BNF: handshake = 1*command; a message before it is done is a violation.
     if (!command) throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "message received before the handshake completed")
     if (this.forgetZap) throw new ProtocolError("ERR_ZMTP_UNEXPECTED_COMMAND", "command while the ZAP handler decides")
     this.applyStep(m!.onCommand(m!.parseCommand?.(body) ?? decodeCommand(body)))
+  }
+
+  /**
+   * A bare "ZWS2.0" peer on a socket with a ZAP domain (review of issue 19, finding 4). RFC 45's no
+   * mechanism form has no handshake to refuse a peer in, and libzmq 4.3.5 lets such a peer in without
+   * asking ZAP, while it asks for a ZWS2.0/NULL one: a handler that filters by address would be
+   * bypassed by offering "ZWS2.0". Where libzmq and the RFCs are silent we take the side that lets
+   * no unauthenticated peer in: the peer is put to ZAP exactly as NULL is (RFC 27, mechanism "NULL",
+   * no credentials; the NULL rules of null.ts: asked only with a domain, accepted with no handler
+   * unless zapEnforceDomain). There is no ERROR command in this form: a refusal closes the connection.
+   */
+  private bareZap(peer: Metadata, ctx: ZapContext): void {
+    // What the peer sends on meanwhile waits, unread: the transport stops reading. RFC 45 lets the
+    // peer send messages right after its routing id, so one already in the read is held, not refused
+    // for its size; the pause bounds what is held to what the transport had read.
+    this.zapHeld = []
+    this.transport.pause()
+    this.raiseMaxPayload()
+    const decide = (reply: Buffer[] | undefined) => {
+      this.forgetZap = undefined
+      if (this.state !== State.Handshake) return
+      this.guard(() => {
+        if (!reply && ctx.enforceDomain) throw noZapHandler("NULL")
+        const v = reply ? readZapReply(reply) : undefined
+        if (v && v.status !== 200) throw new AuthError(v.status, `ZAP handler refused the peer: ${v.status} ${v.text}`)
+        const held = this.zapHeld!
+        this.zapHeld = undefined
+        this.handshakeDone(peer, false)
+        // Resumed before the held messages are read, so that a high-water mark they reach pauses it again.
+        this.transport.resume()
+        for (const [d, b] of held) {
+          if (this.state === State.Closed) return
+          this.onMessage(d, b)
+        }
+      })
+    }
+    const forget = this.opts.zap?.(zapRequest(ctx, "NULL", []), decide)
+    if (!forget) return decide(undefined)
+    this.forgetZap = forget
   }
 
   /** A mechanism step: commands to send, a ZAP request, a failure, or the end of the handshake. */
@@ -226,10 +279,15 @@ export class ZwsEngine implements PipeEngine {
     // The peer is authenticated: messages up to maxMessageSize are welcome (boxed ones a little
     // larger), each refused from its header when larger. Commands are held to the same limit: RFC 45
     // subscriptions are messages, and PING, PONG and ERROR are small.
-    const max = this.opts.maxMessageSize
-    this.transport.setMaxPayload?.(max >= 0 ? 1 + max + (this.mechanism?.codec ? BOX_OVERHEAD : 0) : 0)
+    this.raiseMaxPayload()
     this.startHeartbeats()
     if (res.out.length > 0) this.kick()
+  }
+
+  /** The limit of an authenticated peer's messages (see handshakeDone). */
+  private raiseMaxPayload(): void {
+    const max = this.opts.maxMessageSize
+    this.transport.setMaxPayload?.(max >= 0 ? 1 + max + (this.mechanism?.codec ? BOX_OVERHEAD : 0) : 0)
   }
 
   private messageFrame(body: Buffer, more: boolean): void {
@@ -333,11 +391,17 @@ export class ZwsEngine implements PipeEngine {
 
   // ---- output --------------------------------------------------------------------------------
 
-  /** PipeEngine: messages wait in the pipe; they are written at the end of this turn. */
+  /**
+   * PipeEngine: messages wait in the pipe; they are written at the end of this tick, as the stream
+   * engine's are. A microtask would run between two awaited send()s of one loop and write one
+   * message per flush (bench/ws.mjs: a WebSocket write per message); process.nextTick runs once the
+   * microtasks have drained, so a loop's sends go out together (the browser build's process.nextTick
+   * is a microtask, src/browser/globals.ts).
+   */
   kick(): void {
     if (this.flushScheduled || this.waitingDrain || this.ended || this.state !== State.Traffic) return
     this.flushScheduled = true
-    queueMicrotask(() => {
+    process.nextTick(() => {
       this.flushScheduled = false
       this.flush()
     })

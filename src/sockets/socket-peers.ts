@@ -466,6 +466,8 @@ export abstract class PeerSocket extends SocketOptionsBase implements EngineHost
       this,
       address,
       this.routingIdOctets(),
+      // Bare "ZWS2.0" has no mechanism, yet a ZAP domain still puts it to ZAP, as NULL (zws-engine.ts).
+      { domain: this.security.zapDomain, address: t.remoteAddress, identity: this.routingIdOctets(), enforceDomain: this.opts.zapEnforceDomain as boolean },
     )
     this.engines.add(engine)
     this.engineOrigin.set(engine, origin)

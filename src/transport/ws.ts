@@ -23,7 +23,7 @@ import type { MessageTransport, MessageTransportHandlers } from "../engine/messa
 import { Connecter, type ConnecterHost, type ConnecterTiming } from "./connecter.js"
 import { systemErrorCode, type Endpoint } from "./endpoint.js"
 import { resolveHost } from "./tcp-tuning.js"
-import { formatWsEndpoint, type WsEndpoint } from "./ws-endpoint.js"
+import { formatWsEndpoint, wsRoutePath, type WsEndpoint } from "./ws-endpoint.js"
 
 // The endpoint syntax is shared with the browser build (src/browser/ws.ts), which has no `ws`.
 /**
@@ -82,13 +82,6 @@ export interface BindOptions {
    * host and port should be the server's (`*` takes whatever the server listens on).
    */
   server?: WebServer
-}
-
-/** The request path without its query, as routes are matched. */
-function pathOf(url: string | undefined): string {
-  const u = url ?? "/"
-  const q = u.indexOf("?")
-  return q < 0 ? u : u.slice(0, q)
 }
 
 /** Maps a `ws` receiver error to the engine's error (a message too big, a framing violation). */
@@ -177,14 +170,38 @@ export class NodeWsTransport implements MessageTransport {
   }
 
   send(data: Buffer): void {
-    if (this.gone) return
+    // RFC 6455 section 5.5.1: once a Close frame is sent no data frame may follow. `ws` would take
+    // the message anyway, count it in bufferedAmount for ever and call back at once: the engine,
+    // over its budget with nothing outstanding, then waited for a drain that came at once, again
+    // and again, a microtask loop that froze the process (bench/ws.mjs's browser part, whose page
+    // closes first). Dropped here, as a tcp write into a closing socket is.
+    if (this.gone || this.ws.readyState !== OPEN) return
     this.outstanding++
+    // The sends of one engine flush (one ZWS frame each, RFC 45) reach the kernel in one write:
+    // uncorked once the flush's synchronous loop is over. Without it `ws` writes each message on
+    // its own, a syscall per frame (39 % of a 16 B PUSH -> PULL profile, review of issue 19).
+    if (!this.corked) {
+      const sock = (this.ws as unknown as { _socket?: NetSocket })._socket
+      if (sock) {
+        this.corked = sock
+        sock.cork()
+        queueMicrotask(this.uncork)
+      }
+    }
     this.ws.send(data, { binary: true }, this.sent)
   }
 
+  private corked: NetSocket | undefined
+  private readonly uncork = () => {
+    const s = this.corked
+    this.corked = undefined
+    s?.uncork()
+  }
+
   onDrained(cb: () => void): void {
-    // Never from within the caller's loop (DESIGN: no re-entrancy from below).
-    if (this.outstanding === 0 || this.gone) queueMicrotask(cb)
+    // Never from within the caller's loop (DESIGN: no re-entrancy from below). A closing WebSocket
+    // drains no more: the waiters are called once it is closed (see send).
+    if (this.gone || (this.outstanding === 0 && this.ws.readyState === OPEN)) queueMicrotask(cb)
     else this.drainWaiters.push(cb)
   }
 
@@ -377,7 +394,9 @@ function onUpgrade(server: WebServer, own: boolean): (req: IncomingMessage, sock
       clearTimeout(upgradeTimers.get(sock))
       upgradeTimers.delete(sock)
     }
-    const l = routes.get(server)?.get(pathOf(req.url))
+    // Matched as binds store their paths (canonical, without the query): ws-endpoint.ts.
+    const path = wsRoutePath(req.url)
+    const l = path === undefined ? undefined : routes.get(server)?.get(path)
     if (l) return l.upgrade(req, sock, head)
     // Another path: left to the application's own upgrade handlers, if it has any.
     if (own || server.listenerCount("upgrade") <= 1) {
@@ -544,7 +563,7 @@ export class WsListener {
       this,
       zerrWithMessage(
         "ECONNRESET",
-        `the upgrade of ${pathOf(req.url)} was answered or closed by another 'upgrade' listener of the server before zmtp could serve it (the application's own check, or a ws WebSocketServer given \`server\`, which refuses every path but its own: create that one with noServer: true)`,
+        `the upgrade of ${wsRoutePath(req.url) ?? req.url} was answered or closed by another 'upgrade' listener of the server before zmtp could serve it (the application's own check, or a ws WebSocketServer given \`server\`, which refuses every path but its own: create that one with noServer: true)`,
         this.address,
       ),
     )
