@@ -231,7 +231,8 @@ for (const run of RUNS) {
       expect(reply.header.msg_type).toBe("shutdown_reply")
       expect((reply.content as Record<string, any>).status).toBe("ok")
       expect((reply.content as Record<string, any>).restart).toBe(false)
-      expect(await within(10_000, "kernel exit", kernel.exited)).toEqual({ code: 0, signal: null })
+      // ipykernel takes seconds to exit on a loaded machine (a CI run under load saw more than 10 s).
+      expect(await within(30_000, "kernel exit", kernel.exited)).toEqual({ code: 0, signal: null })
       // Every message the kernel sent verified against the key (none was dropped).
       expect(client.invalid).toBe(0)
     })
