@@ -235,7 +235,7 @@ for (const run of RUNS) {
       expect(await within(30_000, "kernel exit", kernel.exited)).toEqual({ code: 0, signal: null })
       // Every message the kernel sent verified against the key (none was dropped).
       expect(client.invalid).toBe(0)
-    })
+    }, 45_000)
   })
 }
 
