@@ -33,6 +33,7 @@ import { DEFAULT_TOPIC, encodeError, peekCallId } from "./protocol.js"
 import { RpcError } from "./errors.js"
 import { RPC_SOCKET_DEFAULTS } from "./client.js"
 import type { WebServer } from "../transport/ws.js"
+import type { SocketOptions } from "../options.js"
 
 export interface BrokerOptions {
   /** Where clients connect (ROUTER), e.g. `tcp://*:5555` or `tcp://127.0.0.1:*`. */
@@ -60,6 +61,14 @@ export interface BrokerOptions {
    * default timeout: by then such a caller has given up).
    */
   pendingTimeout?: number
+  /**
+   * Options for the frontend ROUTER and every backend DEALER (zeromq.js names), over the defaults
+   * {@link RPC_SOCKET_DEFAULTS}. The memory bound a flooding client meets: HWMs count messages, not
+   * bytes, so set `maxMessageSize` (a peer sending a larger frame is disconnected) and lower
+   * `receiveHighWaterMark` / `sendHighWaterMark` to bound the bytes. The backends' `sendTimeout`
+   * is always `pendingTimeout`.
+   */
+  socketOptions?: Partial<SocketOptions>
 }
 
 /** Counters of a {@link Broker}, readable at any time. */
@@ -121,7 +130,7 @@ export class Broker {
     // linger 0: a broker that stops drops what it holds; clients recover by timeout and retry.
     // Heartbeats: a client or server cut off by a partition is dropped within 3 s, its queued
     // requests and replies with it (see RPC_SOCKET_DEFAULTS; `immediate` is for connecting sockets).
-    const { immediate: _, ...defaults } = RPC_SOCKET_DEFAULTS
+    const { immediate: _, ...defaults } = { ...RPC_SOCKET_DEFAULTS, ...options.socketOptions }
     const router = new Router(defaults)
     const dealers = new Map<string, Dealer>()
     try {

@@ -9,7 +9,9 @@
  * - Refusals travel back like a handler's error, so they arrive as a {@link RemoteError} with the
  *   refusal's code: `ERR_RPC_NO_METHOD`, `ERR_RPC_TOPIC`, `ERR_RPC_VERSION` from the server,
  *   `ERR_RPC_HANDLER_TIMEOUT` (the server's `handlerTimeout` ran out), and `ERR_RPC_UNAVAILABLE` from
- *   the broker (the topic had too many requests waiting for a server, or none took it in time).
+ *   the broker (the topic had too many requests waiting for a server, or none took it in time) or
+ *   from the server (its outcome store failed, gave a malformed claim, or did not answer within
+ *   `storeTimeout`; the handler did not run for that request).
  */
 
 /** Codes of errors raised by the RPC layer itself (handler errors keep their own code). */
@@ -90,15 +92,53 @@ export class TimeoutError extends RpcError {
   }
 }
 
-/** Turns anything a handler threw into what goes on the wire. */
+/**
+ * Turns anything a handler threw into what goes on the wire. Total: it never throws, whatever it is
+ * given (an object without a prototype, a revoked Proxy, getters that throw, a non-string message),
+ * since the server calls it on values it does not control and a throw here would leave a REP
+ * socket without its reply.
+ */
 export function toWireError(e: unknown): WireError {
-  if (e instanceof Error) {
-    const w: WireError = { name: e.name, message: e.message }
-    const code = (e as { code?: unknown }).code
+  if (isError(e)) {
+    const name = read(e, "name")
+    const message = read(e, "message")
+    const w: WireError = { name: typeof name === "string" ? name : "Error", message: typeof message === "string" ? message : message === undefined ? "" : describe(message) }
+    const code = read(e, "code")
     if (typeof code === "string" || typeof code === "number") w.code = code
-    const data = (e as { data?: unknown }).data
+    const data = read(e, "data")
     if (data !== undefined) w.data = data
     return w
   }
-  return { name: "Error", message: typeof e === "string" ? e : `non-error thrown: ${String(e)}` }
+  return { name: "Error", message: typeof e === "string" ? e : `non-error thrown: ${describe(e)}` }
+}
+
+/** `e instanceof Error`, false where asking throws (a Proxy whose getPrototypeOf trap throws). */
+function isError(e: unknown): e is Error {
+  try {
+    return e instanceof Error
+  } catch {
+    return false
+  }
+}
+
+/** A property, or undefined where reading it throws (a getter, a revoked Proxy). */
+function read(o: object, key: string): unknown {
+  try {
+    return (o as Record<string, unknown>)[key]
+  } catch {
+    return undefined
+  }
+}
+
+/** Some text for any value: String(v), else its tag ("[object Object]"), else a fixed word. */
+function describe(v: unknown): string {
+  try {
+    return String(v)
+  } catch {
+    try {
+      return Object.prototype.toString.call(v)
+    } catch {
+      return "unprintable value"
+    }
+  }
 }

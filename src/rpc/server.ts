@@ -26,6 +26,11 @@
  * A handler that never settles would hold its REP socket (and the caller) for ever: `handlerTimeout`
  * answers such a call with ERR_RPC_HANDLER_TIMEOUT and frees the socket. JavaScript cannot stop the
  * handler itself; `ctx.signal` is aborted so that a handler that listens can stop its work.
+ *
+ * Nothing a handler or a store does can stop a serve loop: each request gets a reply (a REP socket
+ * that has read a request can take no other until it has replied, RFC 28), so whatever a handler
+ * throws becomes a wire error, a store that fails or answers nonsense refuses the call with
+ * ERR_RPC_UNAVAILABLE, and a store that does not answer within `storeTimeout` does the same.
  */
 import { Reply } from "../sockets/reply.js"
 import type { SocketOptions } from "../options.js"
@@ -124,11 +129,24 @@ export interface RpcServerOptions {
    */
   handlerTimeout: number
   /**
+   * ms the outcome store may take to answer `claim` or `finish` (a store over the network that hangs,
+   * a Redis failover). A claim not answered in time refuses the call with ERR_RPC_UNAVAILABLE (the
+   * handler does not run) and frees the REP socket; its late answer is ignored, so a store must let a
+   * `new` claim that is never finished go, as for a server that died (a lease). A finish not done in
+   * time is reported to `onError` and the reply is sent anyway. Waiting on a `running` claim's
+   * `done` is not bounded by it: that waits on a handler. -1: no limit. Default 3000 (below
+   * RpcClient's default `timeout`, so that the caller hears the refusal).
+   */
+  storeTimeout: number
+  /**
    * Options for each REP socket (zeromq.js names), over the defaults {@link RPC_SOCKET_DEFAULTS}
    * (`linger: 0`, `immediate: true`, heartbeats every 1 s, 3 s timeout).
    */
   socketOptions: Partial<SocketOptions>
-  /** Told about failures no caller hears of: a cast handler that threw. */
+  /**
+   * Told about failures no caller hears of: a cast handler that threw, a store's `finish` that failed
+   * or timed out. What it throws is ignored (the serve loop must go on).
+   */
   onError: (err: unknown, ctx: CallContext) => void
 }
 
@@ -146,6 +164,11 @@ export interface RpcServerStats {
   protocolErrors: number
   /** Handlers that ran past `handlerTimeout` (counted in neither `failures` nor as results). */
   handlerTimeouts: number
+  /**
+   * Store operations that failed: a `claim` or `finish` that threw, was malformed or ran past
+   * `storeTimeout`, a `running` claim whose `done` rejected.
+   */
+  storeFailures: number
   /** Finished outcomes remembered for retries now. */
   cachedOutcomes: number
   /** Bytes they count against `cacheBytes` now. */
@@ -161,7 +184,7 @@ export class RpcServer {
   private closing = false
   /** Calls whose handler runs now, to abort their signal on close(). */
   private readonly active = new Set<Context>()
-  private readonly counters = { requests: 0, executions: 0, duplicates: 0, failures: 0, protocolErrors: 0, handlerTimeouts: 0 }
+  private readonly counters = { requests: 0, executions: 0, duplicates: 0, failures: 0, protocolErrors: 0, handlerTimeouts: 0, storeFailures: 0 }
 
   constructor(handlers: Record<string, Handler> = {}, options: Partial<RpcServerOptions> = {}) {
     this.options = {
@@ -171,6 +194,7 @@ export class RpcServer {
       cacheBytes: options.cacheBytes ?? 64 * 1024 * 1024,
       cacheTtl: options.cacheTtl ?? 60_000,
       handlerTimeout: options.handlerTimeout ?? -1,
+      storeTimeout: options.storeTimeout ?? 3000,
       // Merged, so that setting one option keeps the others (a closed server drops what it holds).
       socketOptions: { ...RPC_SOCKET_DEFAULTS, ...options.socketOptions },
       onError: options.onError ?? (() => {}),
@@ -183,6 +207,9 @@ export class RpcServer {
     if (!Number.isFinite(o.cacheTtl) || o.cacheTtl <= 0) throw new RpcError("EINVAL", "cacheTtl must be a positive number of ms")
     if (o.handlerTimeout !== -1 && !(Number.isFinite(o.handlerTimeout) && o.handlerTimeout > 0)) {
       throw new RpcError("EINVAL", "handlerTimeout must be a positive number of ms, or -1")
+    }
+    if (o.storeTimeout !== -1 && !(Number.isFinite(o.storeTimeout) && o.storeTimeout > 0)) {
+      throw new RpcError("EINVAL", "storeTimeout must be a positive number of ms, or -1")
     }
     if (o.store === undefined) {
       this.own = new MemoryOutcomeStore({ capacity: o.cacheSize, maxBytes: o.cacheBytes, ttl: o.cacheTtl })
@@ -273,7 +300,11 @@ export class RpcServer {
     }
   }
 
-  /** Reads one request and produces its encoded reply. Never throws. */
+  /**
+   * Reads one request and produces its encoded reply. Never throws: every step that runs code of the
+   * user's (the store, the handler, onError) is caught where it is called, since a rejection here
+   * would end the serve loop with its REP socket owing a reply.
+   */
   private async dispatch(msg: Buffer[]): Promise<Buffer> {
     this.counters.requests++
     // [topic, body]; a one-frame message (a plain REQ, not our client) has no topic.
@@ -286,25 +317,74 @@ export class RpcServer {
       const err = e as RpcError & { callId?: string }
       return encodeError(err.callId ?? "", { name: "RpcError", message: err.message, code: err.code })
     }
-    let claim: Claim
-    try {
-      claim = await this.options.store.claim(req.id)
-    } catch (e) {
+    const asked = await this.askStore(() => this.options.store.claim(req.id))
+    const claim = asked.ok ? checkClaim(asked.value) : asked
+    if (!claim.ok) {
       // A store that cannot answer: refuse rather than risk a second run; the client may retry.
-      return encodeError(req.id, { name: "RpcError", code: "ERR_RPC_UNAVAILABLE", message: `outcome store: ${(e as Error).message}` })
+      return this.refuse(req.id, claim.error)
     }
-    if (claim.state !== "new") {
-      // A retry: answer with the first attempt's outcome, waiting for it if it is still running.
+    if (claim.value.state === "done") {
       this.counters.duplicates++
-      return claim.state === "done" ? claim.reply : await claim.done
+      return claim.value.reply
+    }
+    if (claim.value.state === "running") {
+      // A retry: answer with the first attempt's outcome once it is known.
+      this.counters.duplicates++
+      const outcome = await settled(claim.value.done)
+      const reply = outcome.ok ? asReply(outcome.value) : undefined
+      if (reply) return reply
+      return this.refuse(req.id, outcome.ok ? "the running attempt's outcome is not an encoded reply" : outcome.error)
     }
     const reply = await this.execute(req, topic)
-    try {
-      await this.options.store.finish(req.id, reply)
-    } catch (e) {
-      this.options.onError(e, new Context(req.id, req.method, topic, req.kind === KIND_CAST))
+    const finished = await this.askStore(() => this.options.store.finish(req.id, reply))
+    if (!finished.ok) {
+      this.counters.storeFailures++
+      this.report(finished.error, new Context(req.id, req.method, topic, req.kind === KIND_CAST))
     }
     return reply
+  }
+
+  /**
+   * Calls the store, within `storeTimeout` when its answer is a promise (the default store answers
+   * at once and needs no timer). A late answer is dropped.
+   */
+  private askStore<T>(ask: () => T | PromiseLike<T>): Result<T> | Promise<Result<T>> {
+    let answer: T | PromiseLike<T>
+    let then: unknown
+    try {
+      answer = ask()
+      then = thenOf(answer)
+    } catch (error) {
+      return { ok: false, error }
+    }
+    if (typeof then !== "function") return { ok: true, value: answer as T }
+    const limit = this.options.storeTimeout
+    return new Promise<Result<T>>((resolve) => {
+      const timer =
+        limit > 0
+          ? setTimeout(() => resolve({ ok: false, error: new RpcError("ERR_RPC_UNAVAILABLE", `no answer within storeTimeout (${limit} ms)`) }), limit)
+          : undefined
+      void settled(answer).then((r) => {
+        clearTimeout(timer)
+        resolve(r)
+      })
+    })
+  }
+
+  /** The reply refusing a call because the outcome store failed (ERR_RPC_UNAVAILABLE: it did not run). */
+  private refuse(id: string, error: unknown): Buffer {
+    this.counters.storeFailures++
+    const why = typeof error === "string" ? error : toWireError(error).message
+    return encodeError(id, { name: "RpcError", code: "ERR_RPC_UNAVAILABLE", message: `outcome store: ${why}` })
+  }
+
+  /** Tells onError; what it throws goes nowhere, since nothing above it may fail. */
+  private report(err: unknown, ctx: CallContext): void {
+    try {
+      this.options.onError(err, ctx)
+    } catch {
+      // onError's own failure has nobody left to tell.
+    }
   }
 
   private async execute(req: RequestBody, topic: string): Promise<Buffer> {
@@ -324,7 +404,7 @@ export class RpcServer {
       // Acknowledge first: setImmediate lets the serve loop queue the ack before the handler starts.
       setImmediate(() => {
         void Promise.resolve(this.invoke(handler, req.params, ctx)).then((r) => {
-          if (!r.ok) this.options.onError(r.error, ctx)
+          if (!r.ok) this.report(r.error, ctx)
         })
       })
       return encodeReply(STATUS_ACK, req.id, null)
@@ -345,13 +425,16 @@ export class RpcServer {
   private invoke(handler: Handler, params: unknown, ctx: Context): Promise<Outcome> | Outcome {
     this.counters.executions++
     let value: unknown
+    let then: unknown
     try {
       value = handler(params, ctx)
+      // Read `then` once, as await does: a getter that throws fails the call with its error.
+      then = thenOf(value)
     } catch (error) {
       this.counters.failures++
       return { ok: false, error }
     }
-    if (!isThenable(value)) return { ok: true, value }
+    if (typeof then !== "function") return { ok: true, value }
     this.active.add(ctx)
     const limit = this.options.handlerTimeout
     return new Promise<Outcome>((resolve) => {
@@ -375,10 +458,15 @@ export class RpcServer {
         if (!o.ok) this.counters.failures++
         resolve(o)
       }
-      value.then(
-        (v) => finish({ ok: true, value: v }),
-        (error: unknown) => finish({ ok: false, error }),
-      )
+      try {
+        ;(then as PromiseLike<unknown>["then"]).call(
+          value,
+          (v) => finish({ ok: true, value: v }),
+          (error: unknown) => finish({ ok: false, error }),
+        )
+      } catch (error) {
+        finish({ ok: false, error })
+      }
     })
   }
 
@@ -395,7 +483,43 @@ export class RpcServer {
 }
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
+type Result<T> = { ok: true; value: T } | { ok: false; error: unknown }
 
-function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return v !== null && (typeof v === "object" || typeof v === "function") && typeof (v as { then?: unknown }).then === "function"
+/** The `then` of a value that may be a thenable (undefined for a primitive). Reading it may throw. */
+function thenOf(v: unknown): unknown {
+  return v !== null && (typeof v === "object" || typeof v === "function") ? (v as { then?: unknown }).then : undefined
+}
+
+/** Settles with what `p` settles with; never rejects (a thenable whose `then` throws included). */
+function settled<T>(p: T | PromiseLike<T>): Promise<Result<T>> {
+  return new Promise<T>((resolve) => resolve(p)).then(
+    (value) => ({ ok: true, value }),
+    (error: unknown) => ({ ok: false, error }),
+  )
+}
+
+/** An encoded reply as a store gives it: a Buffer or any Uint8Array; undefined for anything else. */
+function asReply(v: unknown): Buffer | undefined {
+  return v instanceof Uint8Array ? (v as Buffer) : undefined
+}
+
+/**
+ * What the store claimed, checked and copied (each field read once): a claim of another shape (a
+ * store's bug) is refused like a store failure, rather than crashing the serve loop.
+ */
+function checkClaim(c: unknown): Result<Claim> {
+  try {
+    const state = c !== null && typeof c === "object" ? (c as { state?: unknown }).state : undefined
+    if (state === "new") return { ok: true, value: { state } }
+    if (state === "done") {
+      const reply = asReply((c as { reply?: unknown }).reply)
+      if (reply) return { ok: true, value: { state, reply } }
+    } else if (state === "running") {
+      const done = (c as { done?: unknown }).done
+      if (typeof thenOf(done) === "function") return { ok: true, value: { state, done: done as Promise<Buffer> } }
+    }
+  } catch (error) {
+    return { ok: false, error }
+  }
+  return { ok: false, error: "malformed claim (want { state: \"new\" }, { state: \"running\", done: Promise<Buffer> } or { state: \"done\", reply: Buffer })" }
 }
