@@ -341,7 +341,7 @@ async function probeZeromqjs(rt) {
 // Coverage: which transports, mechanisms and socket types the passing tests name (in their file
 // path, describe titles or test title). Derived, not claimed.
 
-const TRANSPORTS = { tcp: /\btcp\b/i, ipc: /\bipc\b/i, inproc: /\binproc\b/i }
+const TRANSPORTS = { tcp: /\btcp\b/i, ipc: /\bipc\b/i, inproc: /\binproc\b/i, "ws/wss": /\bwss?\b|\bzws\b|websocket/i }
 const MECHANISMS = { NULL: /\bNULL\b|null-zap/, PLAIN: /\bPLAIN\b|\/plain\./, CURVE: /\bCURVE\b|\/curve[.-]/ }
 const CLASS = { REQ: "Request", REP: "Reply", DEALER: "Dealer", ROUTER: "Router", PUB: "Publisher", SUB: "Subscriber", XPUB: "XPublisher", XSUB: "XSubscriber", PUSH: "Push", PULL: "Pull", PAIR: "Pair", STREAM: "Stream" }
 const FILE_TYPES = { req: ["REQ"], rep: ["REP"], dealer: ["DEALER"], router: ["ROUTER"], pub: ["PUB"], sub: ["SUB"], xpub: ["XPUB"], xsub: ["XSUB"], push: ["PUSH"], pull: ["PULL"], pair: ["PAIR"], stream: ["STREAM"], pubsub: ["PUB", "SUB"], pushpull: ["PUSH", "PULL"] }
