@@ -16,14 +16,15 @@
  *
  * Several brokers: each REQ socket is connected to one endpoint, and the client picks the endpoint
  * of each attempt: round-robin over the endpoints (so concurrent calls spread over the brokers),
- * preferring those known to be up (a socket of it is connected, or its last exchange got a reply),
- * and never the broker the call's previous attempt timed out on while another will do. One socket
- * per endpoint stays open and keeps reconnecting, so a broker that comes back is used again.
+ * preferring those that are up (a REQ per endpoint that never sends watches its connection), and
+ * never the broker the call's previous attempt timed out on while another will do. The watching
+ * socket keeps reconnecting, so a broker that comes back is used again.
  * A broker's refusal (ERR_RPC_UNAVAILABLE marked {@link BROKER_REFUSAL}: it had no server to hand
- * the request to) proves the request never ran, so it is resent at once to a broker that has not
- * refused it, within the same attempt and its timeout, without using one of `retries`; only when
- * every broker refused does the attempt end (the next one, if any, after a short pause; on the last
- * the caller gets the refusal as a RemoteError). A server's own ERR_RPC_UNAVAILABLE is not resent.
+ * the request to) proves the request never ran, so it is resent within the same attempt, without
+ * using one of `retries`: at once to a broker that has not refused it, or, when every broker that is
+ * up refused it, after a short pause (25 to 200 ms), until the attempt's timeout; then the next
+ * attempt, and after the last the caller gets the refusal as a RemoteError. A server's own
+ * ERR_RPC_UNAVAILABLE is not resent.
  *
  * Each REQ uses ZMQ_REQ_CORRELATE, and every reply must carry the call id it answers: a late reply
  * to an earlier request can never be mistaken for the answer to this one.
@@ -137,10 +138,13 @@ export class RpcClient {
   private readonly endpoints: string[]
   /** Idle sockets, per endpoint. */
   private readonly idle: Slot[][]
-  /** Sockets open (idle and busy), per endpoint; never 0 while the client is open. */
-  private readonly perEndpoint: number[]
-  /** Last seen of this endpoint: a connected socket or a reply (true), or a timeout or a broker's refusal (false). */
-  private readonly healthy: boolean[]
+  /**
+   * With several endpoints, one REQ per endpoint that never sends: `writable` is true exactly while
+   * it has a connection whose handshake is complete (ZMQ_IMMEDIATE), so it tells whether the broker
+   * is up now. It reconnects by itself (a broker that comes back is seen), and its heartbeats drop
+   * a partitioned connection as every other socket's do.
+   */
+  private readonly sentinels: Request[] = []
   /** Where the next attempt's round-robin over the endpoints starts. */
   private next = 0
   private readonly poolSize: number
@@ -180,17 +184,16 @@ export class RpcClient {
     }
     checkCallOptions(this.options)
     if (!Number.isInteger(this.options.poolSize) || this.options.poolSize < 1) throw new RpcError("EINVAL", "poolSize must be a positive integer")
-    // One socket per endpoint is always open (it keeps reconnecting to a broker that is down, so a
-    // broker that comes back is seen and used again), so the pool holds at least that many.
+    // One idle socket per endpoint is opened at once, so the pool holds at least that many.
     this.poolSize = Math.max(this.options.poolSize, this.endpoints.length)
     this.idle = this.endpoints.map(() => [])
-    this.perEndpoint = this.endpoints.map(() => 0)
-    this.healthy = this.endpoints.map(() => false)
     // Opened now: it checks the endpoints at once, and connects before the first call.
     try {
       for (let ep = 0; ep < this.endpoints.length; ep++) this.idle[ep]!.push(this.openSocket(ep))
+      if (this.endpoints.length > 1) for (let ep = 0; ep < this.endpoints.length; ep++) this.sentinels.push(this.connected(ep))
     } catch (e) {
       for (const list of this.idle) for (const s of list.splice(0)) s.req.close()
+      for (const r of this.sentinels.splice(0)) r.close()
       this.open = 0
       throw e
     }
@@ -223,9 +226,9 @@ export class RpcClient {
     return { ...this.counters }
   }
 
-  /** REQ sockets open now (idle and busy); 0 once closed. */
+  /** REQ sockets open now (idle and busy, and with several endpoints one per endpoint that watches it); 0 once closed. */
   get sockets(): number {
-    return this.open
+    return this.open + this.sentinels.length
   }
 
   /** Closes every socket; calls still waiting reject with RpcError ERR_RPC_CLOSED. */
@@ -234,6 +237,7 @@ export class RpcClient {
     this.closed = true
     for (const abort of [...this.inFlight]) abort()
     for (const list of this.idle) for (const s of list.splice(0)) this.discard(s)
+    for (const r of this.sentinels.splice(0)) r.close()
     this.waiters.length = 0
   }
 
@@ -259,34 +263,36 @@ export class RpcClient {
       // attempt's time (a refusal proves the request never reached a server, so resending is safe).
       const refusedBy = new Set<number>()
       let refusal: ReplyBody | undefined
+      let rounds = 0
       for (;;) {
         const left = until - Date.now()
         if (left <= 0 && refusal) break
         const ep = await this.choose(timedOut, refusedBy, until)
         const reply = await this.attempt(frames, Math.max(until - Date.now(), 1), id, ep)
         if (reply === LOST) {
-          this.healthy[ep] = false
           timedOut = ep
           refusal = undefined
           break
         }
         if (reply.status === STATUS_ERROR && isBrokerRefusal(wireErrorOf(reply.payload))) {
           this.counters.refusals++
-          this.healthy[ep] = false
           refusal = reply
           refusedBy.add(ep)
-          // Resent at once to a broker that has not refused it and is up; otherwise the refusal stands.
+          // Resent at once to a broker that has not refused it and is up. When every one that is up
+          // refused (no server anywhere now: servers starting, or reconnecting after a broker's
+          // restart), resent after a short pause, until the attempt's time is out: the caller waits
+          // for a server as long as it would wait for a reply.
           if (this.endpoints.some((_, e) => !refusedBy.has(e) && this.isUp(e))) continue
-          break
+          const pause = Math.min(until - Date.now(), 25 * 2 ** Math.min(rounds++, 3))
+          if (pause <= 0) break
+          await this.pause(pause)
+          refusedBy.clear()
+          continue
         }
-        this.healthy[ep] = true
         return this.outcome(reply, kind, method, id)
       }
       if (attempt <= retries) {
         this.counters.retries++
-        // Every broker refused: none has a server now. Wait a little for one to come, within this
-        // attempt's time, rather than spend the retries at once.
-        if (refusal) await this.pause(Math.min(Math.max(until - Date.now(), 0), 50 * 2 ** Math.min(attempt - 1, 4)))
         continue
       }
       if (refusal) return this.outcome(refusal, kind, method, id)
@@ -297,8 +303,7 @@ export class RpcClient {
 
   /**
    * The endpoint of the next attempt: round-robin over the endpoints, so that concurrent calls spread
-   * over the brokers, preferring one that is known to be up (a socket of it is connected, or its last
-   * exchange got a reply), and never `timedOut` (the broker the call's last attempt timed out on) or
+   * over the brokers, preferring one that is up ({@link isUp}), and never `timedOut` (the broker the call's last attempt timed out on) or
    * one in `refused` while another will do.
    */
   private pick(timedOut: number, refused: Set<number>): number {
@@ -336,17 +341,10 @@ export class RpcClient {
     }
   }
 
-  /**
-   * Up: an idle socket of it has a connection whose handshake is complete (with ZMQ_IMMEDIATE a REQ
-   * can send only over such one). When every socket of it is busy, the last thing seen: such a
-   * connection, or a reply, since the last timeout or refusal there.
-   */
+  /** Up: its sentinel has a connection whose handshake is complete (always true with one endpoint). */
   private isUp(ep: number): boolean {
-    const idle = this.idle[ep]!
-    if (idle.length === 0) return this.healthy[ep]!
-    const up = idle.some((s) => s.req.writable)
-    this.healthy[ep] = up
-    return up
+    const sentinel = this.sentinels[ep]
+    return sentinel === undefined || sentinel.writable
   }
 
   /** Resolves after `ms`, or at once when the client is closed. */
@@ -452,6 +450,13 @@ export class RpcClient {
   // not escape a bad broker and concurrent calls did not spread.
 
   private openSocket(ep: number): Slot {
+    const req = this.connected(ep)
+    this.open++
+    this.counters.socketsOpened++
+    return { req, ep }
+  }
+
+  private connected(ep: number): Request {
     const req = new Request({ ...this.options.socketOptions, correlate: true })
     try {
       req.connect(this.endpoints[ep]!)
@@ -459,19 +464,16 @@ export class RpcClient {
       req.close()
       throw e
     }
-    this.open++
-    this.perEndpoint[ep]!++
-    this.counters.socketsOpened++
-    return { req, ep }
+    return req
   }
 
   private acquire(w: Waiter): void {
     const s = this.idle[w.ep]!.pop()
     if (s) return w.give(s)
     if (this.open < this.poolSize) return w.give(this.openSocket(w.ep))
-    // The pool is full: trade an idle socket of another endpoint (not its last one) for one here.
+    // The pool is full: trade an idle socket of another endpoint for one here.
     for (let ep = 0; ep < this.idle.length; ep++) {
-      if (ep === w.ep || this.idle[ep]!.length === 0 || this.perEndpoint[ep]! <= 1) continue
+      if (ep === w.ep || this.idle[ep]!.length === 0) continue
       this.discard(this.idle[ep]!.shift()!, false)
       return w.give(this.openSocket(w.ep))
     }
@@ -485,7 +487,7 @@ export class RpcClient {
     }
     const i = this.waiters.findIndex((w) => w.ep === s.ep)
     if (i >= 0) return this.waiters.splice(i, 1)[0]!.give(s)
-    if (this.waiters.length > 0 && this.perEndpoint[s.ep]! > 1) {
+    if (this.waiters.length > 0) {
       // Every waiter wants another endpoint: this socket's place in the pool goes to the first.
       this.discard(s, false)
       const w = this.waiters.shift()!
@@ -498,11 +500,8 @@ export class RpcClient {
   private discard(s: Slot, counted = true): void {
     if (!s.req.closed) s.req.close()
     this.open--
-    this.perEndpoint[s.ep]!--
     if (counted) this.counters.socketsDiscarded++
     if (this.closed || !counted) return
-    // The endpoint keeps one socket, which reconnects by itself: it tells when the broker is back.
-    if (this.perEndpoint[s.ep] === 0) this.idle[s.ep]!.push(this.openSocket(s.ep))
     // A waiter may now open a socket of its own.
     if (this.waiters.length > 0 && this.open < this.poolSize) {
       const w = this.waiters.shift()!
