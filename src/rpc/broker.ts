@@ -18,8 +18,12 @@
  * - at `pendingLimit` waiting, the next request for that topic is refused at once;
  * - a request still waiting after `pendingTimeout` ms is refused then, rather than delivered to a
  *   server long after its caller gave up (ZMQ_SNDTIMEO on the backend).
- * A refusal is an RPC error reply, code ERR_RPC_UNAVAILABLE, with the request's call id, sent back
- * through the frontend as a server's reply would be; the client raises it as a RemoteError. Reading
+ * - a topic with no server connected at all refuses at once (unless `pendingTimeout` is -1), so that
+ *   a broker that is up but cut off from its servers costs a client a fast resend, not a timeout.
+ * A refusal is an RPC error reply, code ERR_RPC_UNAVAILABLE, with the request's call id and `data`
+ * {@link BROKER_REFUSAL}, sent back through the frontend as a server's reply would be. Every refusal
+ * is of a request the broker never handed to a server, so an RpcClient resends it at once to another
+ * broker (see client.ts); if none takes it, the caller gets it as a RemoteError. Reading
  * the call id is the only msgpack the broker reads ({@link peekCallId}), and only when it refuses.
  * The same loop serves one topic or many, so a one-topic broker refuses the same way.
  *
@@ -29,7 +33,7 @@
 import type { Proxy } from "../proxy.js"
 import { Dealer } from "../sockets/dealer.js"
 import { Router } from "../sockets/router.js"
-import { DEFAULT_TOPIC, encodeError, peekCallId } from "./protocol.js"
+import { BROKER_REFUSAL, DEFAULT_TOPIC, encodeError, peekCallId } from "./protocol.js"
 import { RpcError } from "./errors.js"
 import { RPC_SOCKET_DEFAULTS } from "./client.js"
 import type { WebServer } from "../transport/ws.js"
@@ -58,7 +62,8 @@ export interface BrokerOptions {
   /**
    * ms a request may wait for a server to take it before it is refused with ERR_RPC_UNAVAILABLE; -1
    * waits without limit, 0 refuses what no server can take at once. Default 5000 (RpcClient's
-   * default timeout: by then such a caller has given up).
+   * default timeout: by then such a caller has given up). Unless it is -1, a request for a topic with
+   * no server connected at all is refused at once.
    */
   pendingTimeout?: number
   /**
@@ -77,7 +82,7 @@ export interface BrokerStats {
   requests: number
   /** Replies read from the backends. */
   replies: number
-  /** Requests the broker refused itself with ERR_RPC_UNAVAILABLE (over `pendingLimit`, or past `pendingTimeout`). */
+  /** Requests the broker refused itself with ERR_RPC_UNAVAILABLE (no server connected, over `pendingLimit`, or past `pendingTimeout`). */
   refused: number
 }
 
@@ -102,12 +107,13 @@ export class Broker {
     private readonly router: Router,
     private readonly dealers: Map<string, Dealer>,
     pendingLimit: number,
+    pendingTimeout: number,
   ) {
     this.frontend = router.lastEndpoint!
     const b: Record<string, string> = {}
     for (const [t, d] of dealers) b[t] = d.lastEndpoint!
     this.backends = b
-    this.running = this.route(pendingLimit)
+    this.running = this.route(pendingLimit, pendingTimeout >= 0)
   }
 
   /**
@@ -147,7 +153,7 @@ export class Broker {
       for (const d of dealers.values()) d.close()
       throw e
     }
-    return new Broker(router, dealers, pendingLimit)
+    return new Broker(router, dealers, pendingLimit, pendingTimeout)
   }
 
   /** Messages received on the frontend and on the backends so far, and the requests refused. */
@@ -167,7 +173,7 @@ export class Broker {
   }
 
   /** Frontend -> the topic's backend, every backend -> frontend, until the sockets close. */
-  private async route(pendingLimit: number): Promise<void> {
+  private async route(pendingLimit: number, refuseIdle: boolean): Promise<void> {
     const topics = new Map<string, Topic>()
     for (const [name, dealer] of this.dealers) topics.set(name, { name, dealer, pending: 0 })
     const fallback = [...topics.values()][0]!
@@ -182,6 +188,15 @@ export class Broker {
         const topic = topics.get(topicOf(msg) ?? "") ?? fallback
         if (topic.pending >= pendingLimit) {
           this.refuse(msg, `topic ${JSON.stringify(topic.name)} has ${topic.pending} requests waiting for a server`)
+          continue
+        }
+        // A topic with no server connected at all (its DEALER has no peer: none started, or every
+        // server's link to this broker is cut) is refused at once rather than after pendingTimeout,
+        // so that a client with other brokers resends at once (the refusal proves the request never
+        // reached a server). `writable` first: the peer count is read only when no pipe can take it.
+        // pendingTimeout -1 keeps the old meaning: wait for a server however long.
+        if (refuseIdle && !topic.dealer.writable && topic.dealer.statistics.peers === 0) {
+          this.refuse(msg, `topic ${JSON.stringify(topic.name)} has no server connected to this broker`)
           continue
         }
         topic.pending++
@@ -222,7 +237,7 @@ export class Broker {
     this.counters.refused++
     const body = msg[msg.length - 1]!
     const id = d + 1 < msg.length ? peekCallId(body) : ""
-    const reply = encodeError(id, { name: "RpcError", code: "ERR_RPC_UNAVAILABLE", message: why })
+    const reply = encodeError(id, { name: "RpcError", code: "ERR_RPC_UNAVAILABLE", message: why, data: BROKER_REFUSAL })
     this.router.send([...msg.slice(0, d + 1), reply]).catch(() => {})
   }
 }

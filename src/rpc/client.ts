@@ -14,6 +14,18 @@
  * is resent with the same call id, and the server answers a repeated id from its outcome cache, so
  * the handler runs once however many times the request arrives (per server; see server.ts).
  *
+ * Several brokers: each REQ socket is connected to one endpoint, and the client picks the endpoint
+ * of each attempt: round-robin over the endpoints (so concurrent calls spread over the brokers),
+ * preferring those that are up (a REQ per endpoint that never sends watches its connection), and
+ * never the broker the call's previous attempt timed out on while another will do. The watching
+ * socket keeps reconnecting, so a broker that comes back is used again.
+ * A broker's refusal (ERR_RPC_UNAVAILABLE marked {@link BROKER_REFUSAL}: it had no server to hand
+ * the request to) proves the request never ran, so it is resent within the same attempt, without
+ * using one of `retries`: at once to a broker that has not refused it, or, when every broker that is
+ * up refused it, after a short pause (25 to 200 ms), until the attempt's timeout; then the next
+ * attempt, and after the last the caller gets the refusal as a RemoteError. A server's own
+ * ERR_RPC_UNAVAILABLE is not resent.
+ *
  * Each REQ uses ZMQ_REQ_CORRELATE, and every reply must carry the call id it answers: a late reply
  * to an earlier request can never be mistaken for the answer to this one.
  */
@@ -31,18 +43,22 @@ import {
   STATUS_OK,
   decodeReply,
   encodeRequest,
+  isBrokerRefusal,
   wireErrorOf,
   type ReplyBody,
 } from "./protocol.js"
 
 export interface RpcClientOptions {
-  /** ms to wait for each attempt's reply (including the wait for a free socket). Default 5000. */
+  /**
+   * ms to wait for each attempt's reply (including the wait for a free socket, and resends after a
+   * broker's refusal within the attempt). Default 5000.
+   */
   timeout: number
   /** Extra attempts after a timeout, each with the same call id. Default 0. */
   retries: number
   /** Topic named by calls that do not name one. Default "default". */
   topic: string
-  /** Most REQ sockets (so calls in flight) at once. Default 128. */
+  /** Most REQ sockets (so calls in flight) at once, over all endpoints (at least one per endpoint). Default 128. */
   poolSize: number
   /**
    * Options for each REQ socket (zeromq.js names), over the defaults {@link RPC_SOCKET_DEFAULTS}
@@ -68,8 +84,13 @@ export interface RpcClientStats {
   remoteErrors: number
   /** Rejected with TimeoutError. */
   timeouts: number
-  /** Attempts resent after a timeout. */
+  /** Attempts resent after a timeout (or after every broker refused the attempt). */
   retries: number
+  /**
+   * Refusals by a broker (ERR_RPC_UNAVAILABLE: it had no server to hand the request to, so the
+   * request never ran); each is resent at once to another broker within the same attempt.
+   */
+  refusals: number
   /** REQ sockets opened, and thrown away after a timeout (lazy pirate). */
   socketsOpened: number
   socketsDiscarded: number
@@ -100,14 +121,33 @@ export const RPC_SOCKET_DEFAULTS = {
 
 const LOST = Symbol("lost")
 
+/** A REQ socket of the pool and the index of the one endpoint it is connected to. */
+interface Slot {
+  readonly req: Request
+  readonly ep: number
+}
+
 interface Waiter {
-  give: (req: Request) => void
+  /** The endpoint this attempt is to go to. */
+  readonly ep: number
+  give: (s: Slot) => void
 }
 
 export class RpcClient {
   private readonly options: RpcClientOptions
   private readonly endpoints: string[]
-  private readonly idle: Request[] = []
+  /** Idle sockets, per endpoint. */
+  private readonly idle: Slot[][]
+  /**
+   * With several endpoints, one REQ per endpoint that never sends: `writable` is true exactly while
+   * it has a connection whose handshake is complete (ZMQ_IMMEDIATE), so it tells whether the broker
+   * is up now. It reconnects by itself (a broker that comes back is seen), and its heartbeats drop
+   * a partitioned connection as every other socket's do.
+   */
+  private readonly sentinels: Request[] = []
+  /** Where the next attempt's round-robin over the endpoints starts. */
+  private next = 0
+  private readonly poolSize: number
   private readonly waiters: Waiter[] = []
   private readonly inFlight = new Set<() => void>()
   private open = 0
@@ -121,17 +161,18 @@ export class RpcClient {
     remoteErrors: 0,
     timeouts: 0,
     retries: 0,
+    refusals: 0,
     socketsOpened: 0,
     socketsDiscarded: 0,
   }
 
   /**
-   * @param endpoint the broker frontend (or a REP server) to connect to; several endpoints make each
-   *   socket connect to all of them, and REQ round-robins over them.
+   * @param endpoint the broker frontend (or a REP server) to connect to, or several brokers' (see the
+   *   class comment: each REQ socket connects to one of them, and each attempt picks its broker).
    * Throws at once (EINVAL, EPROTONOSUPPORT) for a malformed endpoint.
    */
   constructor(endpoint: string | string[], options: Partial<RpcClientOptions> = {}) {
-    this.endpoints = Array.isArray(endpoint) ? endpoint : [endpoint]
+    this.endpoints = Array.isArray(endpoint) ? [...endpoint] : [endpoint]
     if (this.endpoints.length === 0) throw new RpcError("EINVAL", "no endpoint to connect to")
     this.options = {
       timeout: options.timeout ?? 5000,
@@ -143,15 +184,26 @@ export class RpcClient {
     }
     checkCallOptions(this.options)
     if (!Number.isInteger(this.options.poolSize) || this.options.poolSize < 1) throw new RpcError("EINVAL", "poolSize must be a positive integer")
-    // One socket at once: it checks the endpoints now, and is connected by the first call.
-    this.idle.push(this.openSocket())
+    // One idle socket per endpoint is opened at once, so the pool holds at least that many.
+    this.poolSize = Math.max(this.options.poolSize, this.endpoints.length)
+    this.idle = this.endpoints.map(() => [])
+    // Opened now: it checks the endpoints at once, and connects before the first call.
+    try {
+      for (let ep = 0; ep < this.endpoints.length; ep++) this.idle[ep]!.push(this.openSocket(ep))
+      if (this.endpoints.length > 1) for (let ep = 0; ep < this.endpoints.length; ep++) this.sentinels.push(this.connected(ep))
+    } catch (e) {
+      for (const list of this.idle) for (const s of list.splice(0)) s.req.close()
+      for (const r of this.sentinels.splice(0)) r.close()
+      this.open = 0
+      throw e
+    }
   }
 
   /**
    * Calls `method` and resolves with its result. Rejects with {@link RemoteError} if the handler threw
-   * (or the server refused the call: unknown method, topic or version), with {@link TimeoutError} if no
-   * reply came within `timeout` ms on the last of `1 + retries` attempts, with RpcError ERR_RPC_CLOSED
-   * if the client is closed meanwhile.
+   * (or the call was refused: unknown method, topic or version, or ERR_RPC_UNAVAILABLE from every
+   * broker on the last attempt), with {@link TimeoutError} if no reply came within `timeout` ms on the
+   * last of `1 + retries` attempts, with RpcError ERR_RPC_CLOSED if the client is closed meanwhile.
    */
   async call<T = unknown>(method: string, params?: unknown, options: CallOptions = {}): Promise<T> {
     this.counters.calls++
@@ -174,9 +226,9 @@ export class RpcClient {
     return { ...this.counters }
   }
 
-  /** REQ sockets open now (idle and busy). */
+  /** REQ sockets open now (idle and busy, and with several endpoints one per endpoint that watches it); 0 once closed. */
   get sockets(): number {
-    return this.open
+    return this.open + this.sentinels.length
   }
 
   /** Closes every socket; calls still waiting reject with RpcError ERR_RPC_CLOSED. */
@@ -184,7 +236,8 @@ export class RpcClient {
     if (this.closed) return
     this.closed = true
     for (const abort of [...this.inFlight]) abort()
-    for (const s of this.idle.splice(0)) s.close()
+    for (const list of this.idle) for (const s of list.splice(0)) this.discard(s)
+    for (const r of this.sentinels.splice(0)) r.close()
     this.waiters.length = 0
   }
 
@@ -202,21 +255,113 @@ export class RpcClient {
     } catch (e) {
       throw new RpcError("ERR_RPC_ENCODE", `params of ${method} cannot be encoded: ${(e as Error).message}`)
     }
+    // The endpoint whose attempt timed out: the next attempt goes elsewhere when it can.
+    let timedOut = -1
     for (let attempt = 1; ; attempt++) {
-      const reply = await this.attempt(frames, timeout, id)
-      if (reply === LOST) {
-        if (attempt <= retries) {
-          this.counters.retries++
+      const until = Date.now() + timeout
+      // Brokers that refused this attempt: it is resent at once to one that has not, within the
+      // attempt's time (a refusal proves the request never reached a server, so resending is safe).
+      const refusedBy = new Set<number>()
+      let refusal: ReplyBody | undefined
+      let rounds = 0
+      for (;;) {
+        const left = until - Date.now()
+        if (left <= 0 && refusal) break
+        const ep = await this.choose(timedOut, refusedBy, until)
+        const reply = await this.attempt(frames, Math.max(until - Date.now(), 1), id, ep)
+        if (reply === LOST) {
+          timedOut = ep
+          refusal = undefined
+          break
+        }
+        if (reply.status === STATUS_ERROR && isBrokerRefusal(wireErrorOf(reply.payload))) {
+          this.counters.refusals++
+          refusal = reply
+          refusedBy.add(ep)
+          // Resent at once to a broker that has not refused it and is up. When every one that is up
+          // refused (no server anywhere now: servers starting, or reconnecting after a broker's
+          // restart), resent after a short pause, until the attempt's time is out: the caller waits
+          // for a server as long as it would wait for a reply.
+          if (this.endpoints.some((_, e) => !refusedBy.has(e) && this.isUp(e))) continue
+          const pause = Math.min(until - Date.now(), 25 * 2 ** Math.min(rounds++, 3))
+          if (pause <= 0) break
+          await this.pause(pause)
+          refusedBy.clear()
           continue
         }
-        this.counters.timeouts++
-        throw new TimeoutError(method, id, timeout, attempt)
+        return this.outcome(reply, kind, method, id)
       }
-      return this.outcome(reply, kind, method, id)
+      if (attempt <= retries) {
+        this.counters.retries++
+        continue
+      }
+      if (refusal) return this.outcome(refusal, kind, method, id)
+      this.counters.timeouts++
+      throw new TimeoutError(method, id, timeout, attempt)
     }
   }
 
+  /**
+   * The endpoint of the next attempt: round-robin over the endpoints, so that concurrent calls spread
+   * over the brokers, preferring one that is up ({@link isUp}), and never `timedOut` (the broker the call's last attempt timed out on) or
+   * one in `refused` while another will do.
+   */
+  private pick(timedOut: number, refused: Set<number>): number {
+    const n = this.endpoints.length
+    if (n === 1) return 0
+    // Ranks: 0 up and not to avoid, 1 up but to avoid, 2 not known up, 3 not known up and to avoid.
+    let best = -1
+    let bestRank = 4
+    for (let k = 0; k < n && bestRank > 0; k++) {
+      const ep = (this.next + k) % n
+      const avoid = ep === timedOut || refused.has(ep)
+      const rank = (this.isUp(ep) ? 0 : 2) + (avoid ? 1 : 0)
+      if (rank < bestRank) {
+        best = ep
+        bestRank = rank
+      }
+    }
+    // A broker that refused this attempt is never asked again within it (the caller stops at n refusals).
+    if (refused.has(best)) for (let ep = 0; ep < n; ep++) if (!refused.has(ep)) best = ep
+    this.next = (best + 1) % n
+    return best
+  }
+
+  /**
+   * {@link pick}, but while no endpoint at all is known up (a client just started, whose connections
+   * are still in their handshakes, or every broker down) it waits, polling every 10 ms until `until`,
+   * for one to come up, as one REQ connected to every broker with ZMQ_IMMEDIATE would wait for its
+   * first connection; it does not commit the attempt to a broker that may be dead.
+   */
+  private async choose(timedOut: number, refused: Set<number>, until: number): Promise<number> {
+    for (;;) {
+      const ep = this.pick(timedOut, refused)
+      if (this.endpoints.length === 1 || this.closed || this.isUp(ep) || Date.now() >= until) return ep
+      await this.pause(Math.min(10, until - Date.now()))
+    }
+  }
+
+  /** Up: its sentinel has a connection whose handshake is complete (always true with one endpoint). */
+  private isUp(ep: number): boolean {
+    const sentinel = this.sentinels[ep]
+    return sentinel === undefined || sentinel.writable
+  }
+
+  /** Resolves after `ms`, or at once when the client is closed. */
+  private pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.inFlight.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, ms)
+      this.inFlight.add(done)
+    })
+  }
+
   private outcome(reply: ReplyBody, kind: number, method: string, id: string): unknown {
+    if (this.closed) throw new RpcError("ERR_RPC_CLOSED", "client was closed while the call waited")
     if (reply.status === STATUS_ERROR) {
       this.counters.remoteErrors++
       throw new RemoteError(wireErrorOf(reply.payload), method, id)
@@ -229,13 +374,14 @@ export class RpcClient {
   }
 
   /**
-   * One attempt: take a socket, send, wait for the reply. Resolves LOST on timeout (the socket is then
-   * discarded) or when a reply for another call id shows up (never expected with correlate; treated
-   * as lost so that a retry can repair it).
+   * One attempt on endpoint `ep`: take a socket of it, send, wait for the reply. Resolves LOST on
+   * timeout (the socket is then discarded) or when a reply for another call id shows up (never
+   * expected with correlate; treated as lost so that a retry can repair it).
    */
-  private attempt(frames: Buffer[], timeout: number, id: string): Promise<ReplyBody | typeof LOST> {
+  private attempt(frames: Buffer[], timeout: number, id: string, ep: number): Promise<ReplyBody | typeof LOST> {
     return new Promise((resolve, reject) => {
-      let req: Request | undefined
+      if (this.closed) return reject(new RpcError("ERR_RPC_CLOSED", "client was closed while the call waited"))
+      let slot: Slot | undefined
       let done = false
       const finish = () => {
         done = true
@@ -246,7 +392,7 @@ export class RpcClient {
         if (done) return
         finish()
         this.dropWaiter(waiter)
-        if (req) this.discard(req)
+        if (slot) this.discard(slot)
         reject(new RpcError("ERR_RPC_CLOSED", "client was closed while the call waited"))
       }
       const timer = setTimeout(() => {
@@ -254,25 +400,26 @@ export class RpcClient {
         finish()
         this.dropWaiter(waiter)
         // Lazy pirate: the socket is in an unknown state (request or reply lost); never reuse it.
-        if (req) this.discard(req)
+        if (slot) this.discard(slot)
         resolve(LOST)
       }, timeout)
       const waiter: Waiter = {
-        give: (r) => {
-          if (done) return this.release(r)
-          req = r
-          void exchange(r)
+        ep,
+        give: (s) => {
+          if (done) return this.release(s)
+          slot = s
+          void exchange(s)
         },
       }
-      const exchange = async (r: Request) => {
+      const exchange = async (s: Slot) => {
         let body: Buffer | undefined
         try {
-          await r.send(frames)
-          ;[body] = await r.receive()
+          await s.req.send(frames)
+          ;[body] = await s.req.receive()
         } catch (e) {
           if (done) return
           finish()
-          this.discard(r)
+          this.discard(s)
           return reject(e)
         }
         if (done) return
@@ -281,14 +428,14 @@ export class RpcClient {
         try {
           reply = decodeReply(body!)
         } catch (e) {
-          this.discard(r)
+          this.discard(s)
           return reject(e)
         }
         if (reply.id !== id) {
-          this.discard(r)
+          this.discard(s)
           return resolve(LOST)
         }
-        this.release(r)
+        this.release(s)
         resolve(reply)
       }
       this.inFlight.add(abort)
@@ -297,43 +444,69 @@ export class RpcClient {
   }
 
   // ---- the pool ------------------------------------------------------------------------------
+  // Each REQ connects to one endpoint, so the client, not REQ's round-robin, decides where each
+  // attempt goes: a fresh REQ connected to every broker sends its first request over whichever
+  // connection's handshake finished first, the same broker for every fresh socket, so retries could
+  // not escape a bad broker and concurrent calls did not spread.
 
-  private openSocket(): Request {
+  private openSocket(ep: number): Slot {
+    const req = this.connected(ep)
+    this.open++
+    this.counters.socketsOpened++
+    return { req, ep }
+  }
+
+  private connected(ep: number): Request {
     const req = new Request({ ...this.options.socketOptions, correlate: true })
     try {
-      for (const ep of this.endpoints) req.connect(ep)
+      req.connect(this.endpoints[ep]!)
     } catch (e) {
       req.close()
       throw e
     }
-    this.open++
-    this.counters.socketsOpened++
     return req
   }
 
   private acquire(w: Waiter): void {
-    const idle = this.idle.pop()
-    if (idle) return w.give(idle)
-    if (this.open < this.options.poolSize) return w.give(this.openSocket())
+    const s = this.idle[w.ep]!.pop()
+    if (s) return w.give(s)
+    if (this.open < this.poolSize) return w.give(this.openSocket(w.ep))
+    // The pool is full: trade an idle socket of another endpoint for one here.
+    for (let ep = 0; ep < this.idle.length; ep++) {
+      if (ep === w.ep || this.idle[ep]!.length === 0) continue
+      this.discard(this.idle[ep]!.shift()!, false)
+      return w.give(this.openSocket(w.ep))
+    }
     this.waiters.push(w)
   }
 
-  private release(req: Request): void {
+  private release(s: Slot): void {
     if (this.closed) {
-      this.discard(req)
+      this.discard(s)
       return
     }
-    const w = this.waiters.shift()
-    if (w) w.give(req)
-    else this.idle.push(req)
+    const i = this.waiters.findIndex((w) => w.ep === s.ep)
+    if (i >= 0) return this.waiters.splice(i, 1)[0]!.give(s)
+    if (this.waiters.length > 0) {
+      // Every waiter wants another endpoint: this socket's place in the pool goes to the first.
+      this.discard(s, false)
+      const w = this.waiters.shift()!
+      return w.give(this.openSocket(w.ep))
+    }
+    this.idle[s.ep]!.push(s)
   }
 
-  private discard(req: Request): void {
-    if (!req.closed) req.close()
+  /** Closes a socket; `counted` false for a socket traded in the pool (not thrown away after a failure). */
+  private discard(s: Slot, counted = true): void {
+    if (!s.req.closed) s.req.close()
     this.open--
-    this.counters.socketsDiscarded++
+    if (counted) this.counters.socketsDiscarded++
+    if (this.closed || !counted) return
     // A waiter may now open a socket of its own.
-    if (!this.closed && this.waiters.length > 0 && this.open < this.options.poolSize) this.waiters.shift()!.give(this.openSocket())
+    if (this.waiters.length > 0 && this.open < this.poolSize) {
+      const w = this.waiters.shift()!
+      w.give(this.openSocket(w.ep))
+    }
   }
 
   private dropWaiter(w: Waiter): void {

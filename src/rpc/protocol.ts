@@ -282,3 +282,16 @@ export function wireErrorOf(payload: unknown): WireError {
   }
   return { name: "Error", message: String(payload) }
 }
+
+/**
+ * The `data` of a broker's own ERR_RPC_UNAVAILABLE refusal (see broker.ts). It tells a refusal that
+ * proves the request never reached a server (the broker refused it before handing it to its
+ * backend) from a server's ERR_RPC_UNAVAILABLE (e.g. its outcome store failed), which the client must
+ * not treat as "never delivered". A client resends only the former at once to another broker.
+ */
+export const BROKER_REFUSAL = { refusedBy: "broker" } as const
+
+/** True for a broker's refusal ({@link BROKER_REFUSAL}): the request was never handed to a server. */
+export function isBrokerRefusal(w: WireError): boolean {
+  return w.code === "ERR_RPC_UNAVAILABLE" && typeof w.data === "object" && w.data !== null && (w.data as { refusedBy?: unknown }).refusedBy === "broker"
+}
