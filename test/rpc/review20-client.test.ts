@@ -72,8 +72,10 @@ describe("F1: a broker that is up but has no server", () => {
   it("with every broker refusing, the call is resent until its time is out, then the refusal reaches the caller", async () => {
     const b1 = await broker()
     const b2 = await broker()
-    const client = track(new RpcClient([b1.frontend, b2.frontend], { timeout: 300, retries: 1 }))
-    await sleep(300)
+    // Attempts long enough that a loaded machine still sees refusals in each (the matrix's Node 24
+    // leg once saw none within 300 ms, and a TimeoutError).
+    const client = track(new RpcClient([b1.frontend, b2.frontend], { timeout: 2000, retries: 1 }))
+    await sleep(1000)
     await expect(client.call("f")).rejects.toMatchObject({ name: "RemoteError", code: "ERR_RPC_UNAVAILABLE" })
     // Two attempts, each refused by both brokers at least once (then again after each pause).
     expect(client.stats.refusals).toBeGreaterThanOrEqual(4)
